@@ -1,0 +1,31 @@
+import type { AppConfig } from '../src/config/config';
+import type { MetadataReader } from '../src/media/metadata-reader';
+import type { ImageProcessor } from '../src/media/image-processor';
+import type { TypeSniffer } from '../src/media/type-sniffer';
+import type { VideoTranscoder } from '../src/media/video-transcoder';
+import type { ClamdScanner } from '../src/scanning/clamd-scanner';
+import type { ObjectStorage } from '../src/storage/object-storage';
+import type { TenantStore } from '../src/tenants/tenant-store';
+import type { UploadStore } from '../src/uploads/upload-store';
+import type { WebhookSender } from '../src/webhooks/webhook-sender';
+
+/** Everything the activities touch, injected so each can be built against real or test parts. */
+export interface ActivityDeps {
+  config: Pick<
+    AppConfig,
+    | 'WORK_DIR'
+    | 'SCAN_MAX_BYTES'
+    | 'IMAGE_MAX_DIMENSION'
+    | 'THUMBNAIL_SIZE'
+    | 'DOWNLOAD_URL_TTL_SECONDS'
+  >;
+  uploads: UploadStore;
+  tenants: TenantStore;
+  storage: ObjectStorage;
+  sniffer: TypeSniffer;
+  scanner: ClamdScanner;
+  metadata: MetadataReader;
+  images: ImageProcessor;
+  videos: VideoTranscoder;
+  webhooks: WebhookSender;
+}

@@ -1,0 +1,41 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { presentUpload } from '../src/uploads/upload-view';
+import { WebhookDeliveryError } from '../src/webhooks/webhook-sender';
+import type { WebhookEvent } from '../workflows/contract';
+import type { ActivityDeps } from './deps';
+import { about, activityLog } from './support';
+
+/** Derived from the upload and event only, so every retry (and any replay) sends the same id. */
+export function webhookIdFor(uploadId: string, event: WebhookEvent): string {
+  return `msg_${uploadId}_${event.replace('upload.', '')}`;
+}
+
+/** Step 6: a signed Standard Webhooks POST to the tenant; non-2xx throws so Temporal retries with backoff. */
+export function notifyActivities({ uploads, tenants, storage, webhooks, config }: ActivityDeps) {
+  return {
+    async notifyTenant({ uploadId, event }: { uploadId: string; event: WebhookEvent }): Promise<{ delivered: boolean }> {
+      const upload = await uploads.get(uploadId);
+      const tenant = await tenants.findById(upload.tenantId);
+      if (!tenant?.webhookUrl) return { delivered: false };
+
+      const data = await presentUpload(upload, await uploads.listOutputs(uploadId), storage, config.DOWNLOAD_URL_TTL_SECONDS);
+      const id = webhookIdFor(uploadId, event);
+      const attempt = Context.current().info.attempt;
+      try {
+        const { status } = await webhooks.send({
+          id,
+          url: tenant.webhookUrl,
+          secret: tenant.webhookSecret,
+          body: { type: event, timestamp: data.updatedAt, data },
+        });
+        activityLog().info('webhook delivered', { ...about(upload), event, webhookId: id, status, attempt });
+        return { delivered: true };
+      } catch (err) {
+        if (!(err instanceof WebhookDeliveryError)) throw err;
+        activityLog().warn('webhook delivery failed', { ...about(upload), event, webhookId: id, attempt, error: err.message });
+        throw ApplicationFailure.retryable(err.message, 'WEBHOOK_DELIVERY_FAILED', { status: err.status });
+      }
+    },
+  };
+}

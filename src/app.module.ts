@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { TenantGuard } from './common/auth';
+import { LOGGER } from './common/logger';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { StorageModule } from './storage/storage.module';
+import { TemporalModule } from './temporal/temporal.module';
+import { TenantStore } from './tenants/tenant-store';
+import { TenantsController } from './tenants/tenants.controller';
+import { UploadStore } from './uploads/upload-store';
+import { UploadsController } from './uploads/uploads.controller';
+import { UploadsService } from './uploads/uploads.service';
+
+/** The HTTP API process. Shares stores and storage with the worker (WorkerModule). */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, TemporalModule],
+      controllers: [HealthController, TenantsController, UploadsController],
+      providers: [{ provide: LOGGER, useValue: logger }, TenantStore, UploadStore, UploadsService, TenantGuard],
+    };
+  }
+}

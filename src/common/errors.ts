@@ -1,0 +1,101 @@
+import { HttpStatus } from '@nestjs/common';
+
+/**
+ * The error catalogue: every error a client or webhook consumer can see has a stable code here.
+ * HTTP errors carry their status; pipeline rejections become the upload's terminal `error`.
+ */
+export enum ErrorCode {
+  // HTTP API
+  VALIDATION_FAILED = 'VALIDATION_FAILED',
+  INVALID_JSON = 'INVALID_JSON',
+  UNAUTHORIZED = 'UNAUTHORIZED',
+  ADMIN_DISABLED = 'ADMIN_DISABLED',
+  NOT_FOUND = 'NOT_FOUND',
+  UPLOAD_NOT_FOUND = 'UPLOAD_NOT_FOUND',
+  UNSUPPORTED_TYPE = 'UNSUPPORTED_TYPE',
+  FILE_TOO_LARGE = 'FILE_TOO_LARGE',
+  OBJECT_NOT_UPLOADED = 'OBJECT_NOT_UPLOADED',
+  UPLOAD_EXPIRED = 'UPLOAD_EXPIRED',
+  DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
+  INTERNAL = 'INTERNAL',
+
+  // Pipeline rejections (terminal, non-retryable)
+  OBJECT_MISSING = 'OBJECT_MISSING',
+  SIZE_MISMATCH = 'SIZE_MISMATCH',
+  TYPE_MISMATCH = 'TYPE_MISMATCH',
+  INFECTED = 'INFECTED',
+  SCAN_LIMIT_EXCEEDED = 'SCAN_LIMIT_EXCEEDED',
+  IMAGE_TOO_LARGE = 'IMAGE_TOO_LARGE',
+  CORRUPT_MEDIA = 'CORRUPT_MEDIA',
+
+  // Pipeline failure after retries
+  PROCESSING_FAILED = 'PROCESSING_FAILED',
+}
+
+/** Codes that end an upload as `rejected`: the file itself is the problem, retrying cannot help. */
+export const REJECTION_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.OBJECT_MISSING,
+  ErrorCode.SIZE_MISMATCH,
+  ErrorCode.TYPE_MISMATCH,
+  ErrorCode.UNSUPPORTED_TYPE,
+  ErrorCode.INFECTED,
+  ErrorCode.SCAN_LIMIT_EXCEEDED,
+  ErrorCode.IMAGE_TOO_LARGE,
+  ErrorCode.CORRUPT_MEDIA,
+]);
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly status: HttpStatus,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export const errors = {
+  validation: (message: string) => new AppError(ErrorCode.VALIDATION_FAILED, message, HttpStatus.BAD_REQUEST),
+  invalidJson: () => new AppError(ErrorCode.INVALID_JSON, 'Request body is not valid JSON', HttpStatus.BAD_REQUEST),
+  unauthorized: () =>
+    new AppError(ErrorCode.UNAUTHORIZED, 'Missing or invalid Authorization bearer token', HttpStatus.UNAUTHORIZED),
+  adminDisabled: () =>
+    new AppError(ErrorCode.ADMIN_DISABLED, 'The admin API is disabled: ADMIN_TOKEN is not set', HttpStatus.FORBIDDEN),
+  notFound: (what = 'Route') => new AppError(ErrorCode.NOT_FOUND, `${what} not found`, HttpStatus.NOT_FOUND),
+  uploadNotFound: () => new AppError(ErrorCode.UPLOAD_NOT_FOUND, 'Upload not found', HttpStatus.NOT_FOUND),
+  unsupportedType: (contentType: string) =>
+    new AppError(
+      ErrorCode.UNSUPPORTED_TYPE,
+      `Content type "${contentType}" is not allowed by the upload policy`,
+      HttpStatus.BAD_REQUEST,
+    ),
+  fileTooLarge: (size: number, max: number) =>
+    new AppError(
+      ErrorCode.FILE_TOO_LARGE,
+      `Declared size ${size} bytes exceeds the limit of ${max} bytes`,
+      HttpStatus.PAYLOAD_TOO_LARGE,
+    ),
+  objectNotUploaded: () =>
+    new AppError(
+      ErrorCode.OBJECT_NOT_UPLOADED,
+      'No object has been uploaded yet: PUT the bytes to the upload URL before completing',
+      HttpStatus.CONFLICT,
+    ),
+  uploadExpired: () =>
+    new AppError(ErrorCode.UPLOAD_EXPIRED, 'The upload window has expired; create a new upload', HttpStatus.GONE),
+  dependencyUnavailable: (what: string) =>
+    new AppError(
+      ErrorCode.DEPENDENCY_UNAVAILABLE,
+      `${what} is unavailable, try again shortly`,
+      HttpStatus.SERVICE_UNAVAILABLE,
+    ),
+};

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Read once from the environment at process start, validated,
+ * then injected (CONFIG token) — nothing reads process.env at import time.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const GiB = 1024 ** 3;
+
+export const configSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/intake'),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+
+  S3_ENDPOINT: z.string().url().default('http://127.0.0.1:9000'),
+  /** Endpoint baked into presigned URLs handed to clients, when it differs from the internal one. */
+  S3_PUBLIC_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().default('intake'),
+  S3_ACCESS_KEY_ID: z.string().default('intake'),
+  S3_SECRET_ACCESS_KEY: z.string().default('intake-secret-key'),
+  S3_FORCE_PATH_STYLE: bool.default(true),
+
+  CLAMD_HOST: z.string().default('127.0.0.1'),
+  CLAMD_PORT: z.coerce.number().int().default(3310),
+  CLAMD_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  /** ClamAV cannot scan files over 2 GB; anything larger is rejected, never passed unscanned. */
+  SCAN_MAX_BYTES: z.coerce.number().int().positive().default(2 * GiB - 1),
+
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(5 * GiB),
+  UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
+  DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(3600),
+
+  /** sharp refuses to decode images above this many pixels (decompression-bomb guard). */
+  MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),
+  IMAGE_MAX_DIMENSION: z.coerce.number().int().positive().default(2048),
+  THUMBNAIL_SIZE: z.coerce.number().int().positive().default(320),
+  VIDEO_MAX_DIMENSION: z.coerce.number().int().positive().default(1920),
+  FFMPEG_PATH: z.string().default('ffmpeg'),
+  FFPROBE_PATH: z.string().default('ffprobe'),
+  /** Empty: the exiftool bundled with exiftool-vendored. */
+  EXIFTOOL_PATH: z.string().optional(),
+
+  WORK_DIR: z.string().default('/tmp/intake-work'),
+  /** Which task queues this worker process polls: "uploads", "transcode" or both. */
+  WORKER_QUEUES: z
+    .string()
+    .default('uploads,transcode')
+    .transform((s) => s.split(',').map((q) => q.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['uploads', 'transcode'])).min(1)),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(4),
+  WORKER_MAX_CONCURRENT_TRANSCODES: z.coerce.number().int().positive().default(1),
+  /** Prebuilt workflow bundle; when absent the worker bundles workflows/ at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export const CONFIG = Symbol('CONFIG');
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings mean "unset" (a common shell idiom: FOO= ./run).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${issues}`);
+  }
+  return parsed.data;
+}
+
+/** The largest upload Intake accepts: what policy allows and what the scanner can vouch for. */
+export function effectiveMaxUploadBytes(config: Pick<AppConfig, 'MAX_UPLOAD_BYTES' | 'SCAN_MAX_BYTES'>): number {
+  return Math.min(config.MAX_UPLOAD_BYTES, config.SCAN_MAX_BYTES);
+}

@@ -1,0 +1,21 @@
+import { DataSource } from 'typeorm';
+import { Tenant } from './entities/tenant.entity';
+import { UploadOutput } from './entities/upload-output.entity';
+import { Upload } from './entities/upload.entity';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+
+export const ENTITIES = [Tenant, Upload, UploadOutput];
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+/** Schema changes go through migrations only; `synchronize` stays off everywhere. */
+export function createDataSource(databaseUrl: string, poolSize = 10): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: poolSize },
+  });
+}

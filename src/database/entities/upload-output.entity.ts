@@ -1,0 +1,34 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { bigintAsNumber } from './upload.entity';
+
+/** One row per named rendition; (upload_id, name) is unique so a retried activity upserts. */
+@Entity('upload_outputs')
+@Unique('upload_outputs_upload_name', ['uploadId', 'name'])
+export class UploadOutput {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column('uuid', { name: 'upload_id' })
+  uploadId!: string;
+
+  @Column('text')
+  name!: string;
+
+  @Column('text', { name: 'object_key' })
+  objectKey!: string;
+
+  @Column('text', { name: 'content_type' })
+  contentType!: string;
+
+  @Column('bigint', { transformer: bigintAsNumber })
+  size!: number;
+
+  @Column('integer', { nullable: true })
+  width!: number | null;
+
+  @Column('integer', { nullable: true })
+  height!: number | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,45 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig, CONFIG } from '../config/config';
+import { ClamdScanner } from '../scanning/clamd-scanner';
+import { WebhookSender } from '../webhooks/webhook-sender';
+import { ImageProcessor } from './image-processor';
+import { MetadataReader } from './metadata-reader';
+import { TypeSniffer } from './type-sniffer';
+import { VideoTranscoder } from './video-transcoder';
+
+/** The external tools the pipeline drives, each behind one class, built from the validated config. */
+@Global()
+@Module({
+  providers: [
+    { provide: TypeSniffer, useFactory: () => new TypeSniffer() },
+    {
+      provide: ClamdScanner,
+      inject: [CONFIG],
+      useFactory: (c: AppConfig) => new ClamdScanner({ host: c.CLAMD_HOST, port: c.CLAMD_PORT, timeoutMs: c.CLAMD_TIMEOUT_MS }),
+    },
+    {
+      provide: MetadataReader,
+      inject: [CONFIG],
+      useFactory: (c: AppConfig) => new MetadataReader({ exiftoolPath: c.EXIFTOOL_PATH, ffprobePath: c.FFPROBE_PATH }),
+    },
+    {
+      provide: ImageProcessor,
+      inject: [CONFIG],
+      useFactory: (c: AppConfig) => new ImageProcessor({ maxInputPixels: c.MAX_IMAGE_PIXELS }),
+    },
+    {
+      provide: VideoTranscoder,
+      inject: [CONFIG],
+      useFactory: (c: AppConfig) => new VideoTranscoder({ ffmpegPath: c.FFMPEG_PATH, maxDimension: c.VIDEO_MAX_DIMENSION }),
+    },
+    { provide: WebhookSender, inject: [CONFIG], useFactory: (c: AppConfig) => new WebhookSender(c.WEBHOOK_TIMEOUT_MS) },
+  ],
+  exports: [TypeSniffer, ClamdScanner, MetadataReader, ImageProcessor, VideoTranscoder, WebhookSender],
+})
+export class MediaModule implements OnApplicationShutdown {
+  constructor(@Inject(MetadataReader) private readonly metadata: MetadataReader) {}
+
+  async onApplicationShutdown() {
+    await this.metadata.close();
+  }
+}

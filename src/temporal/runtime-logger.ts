@@ -1,0 +1,20 @@
+import { DefaultLogger, LogLevel, Runtime } from '@temporalio/worker';
+import type { Logger } from 'pino';
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/** Sends the Temporal SDK's logs (worker, workflow and activity loggers) into our JSON stream. */
+export function installTemporalRuntime(logger: Logger, level: string): void {
+  const sdkLevel = (['trace', 'debug', 'info', 'warn', 'error'].includes(level) ? level.toUpperCase() : 'INFO') as LogLevel;
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel, (entry) => {
+      logger[LEVELS[entry.level]]({ ...entry.meta }, entry.message);
+    }),
+  });
+}

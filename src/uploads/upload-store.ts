@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, In, Repository } from 'typeorm';
+import { UploadOutput } from '../database/entities/upload-output.entity';
+import { MediaKind, Upload, UploadStage, UploadStatus } from '../database/entities/upload.entity';
+
+export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId'>;
+
+/** Upload rows and their outputs. Every write is idempotent so activities can run twice. */
+@Injectable()
+export class UploadStore {
+  private readonly uploads: Repository<Upload>;
+  private readonly outputs: Repository<UploadOutput>;
+
+  constructor(@Inject(DataSource) dataSource: DataSource) {
+    this.uploads = dataSource.getRepository(Upload);
+    this.outputs = dataSource.getRepository(UploadOutput);
+  }
+
+  create(upload: Omit<Upload, 'createdAt' | 'updatedAt'>): Promise<Upload> {
+    return this.uploads.save(this.uploads.create(upload));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.uploads.delete({ id });
+  }
+
+  findById(id: string): Promise<Upload | null> {
+    return this.uploads.findOneBy({ id });
+  }
+
+  async get(id: string): Promise<Upload> {
+    const upload = await this.findById(id);
+    if (!upload) throw new Error(`upload ${id} does not exist`);
+    return upload;
+  }
+
+  findForTenant(id: string, tenantId: string): Promise<Upload | null> {
+    return this.uploads.findOneBy({ id, tenantId });
+  }
+
+  listOutputs(uploadId: string): Promise<UploadOutput[]> {
+    return this.outputs.find({ where: { uploadId }, order: { name: 'ASC' } });
+  }
+
+  /** awaiting_upload -> processing; returns false when the upload had already left that state. */
+  async markProcessing(id: string): Promise<boolean> {
+    const result = await this.uploads.update({ id, status: 'awaiting_upload' }, { status: 'processing' });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Stage changes only move a non-terminal upload; a late retry cannot resurrect a finished one. */
+  async setStage(id: string, stage: UploadStage, progress = 0): Promise<void> {
+    await this.uploads.update(
+      { id, status: In(['awaiting_upload', 'processing']) },
+      { status: 'processing', stage, progress },
+    );
+  }
+
+  async setProgress(id: string, progress: number): Promise<void> {
+    await this.uploads.update({ id, status: 'processing' }, { progress: Math.max(0, Math.min(100, progress)) });
+  }
+
+  async setVerified(id: string, kind: MediaKind, detectedType: string): Promise<void> {
+    await this.uploads.update({ id }, { kind, detectedType });
+  }
+
+  async setMetadata(id: string, metadata: Record<string, unknown>): Promise<void> {
+    // jsonb column: TypeORM's deep-partial typing does not fit an opaque record.
+    await this.uploads.update({ id }, { metadata: metadata as never });
+  }
+
+  async upsertOutput(uploadId: string, output: NewOutput): Promise<void> {
+    await this.outputs.upsert({ uploadId, ...output }, { conflictPaths: ['uploadId', 'name'] });
+  }
+
+  async finish(
+    id: string,
+    status: Extract<UploadStatus, 'ready' | 'rejected' | 'failed' | 'expired'>,
+    error: { code: string; message: string } | null,
+  ): Promise<void> {
+    await this.uploads.update(
+      { id },
+      {
+        status,
+        stage: 'done',
+        progress: status === 'ready' ? 100 : undefined,
+        errorCode: error?.code ?? null,
+        errorMessage: error?.message ?? null,
+      },
+    );
+  }
+}

@@ -1,0 +1,60 @@
+import type { UploadOutput } from '../database/entities/upload-output.entity';
+import type { Upload, UploadStage, UploadStatus } from '../database/entities/upload.entity';
+import type { ObjectStorage } from '../storage/object-storage';
+
+export interface OutputView {
+  name: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  /** Presigned GET, valid for DOWNLOAD_URL_TTL_SECONDS. */
+  url: string;
+}
+
+/** The one public shape of an upload: `GET /v1/uploads/:id` and the `data` of every webhook. */
+export interface UploadView {
+  id: string;
+  status: UploadStatus;
+  stage: UploadStage;
+  progress: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  metadata: Record<string, unknown> | null;
+  outputs: OutputView[];
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export async function presentUpload(
+  upload: Upload,
+  outputs: UploadOutput[],
+  storage: ObjectStorage,
+  urlTtlSeconds: number,
+): Promise<UploadView> {
+  return {
+    id: upload.id,
+    status: upload.status,
+    stage: upload.stage,
+    progress: upload.progress,
+    filename: upload.filename,
+    contentType: upload.contentType,
+    size: upload.size,
+    metadata: upload.metadata,
+    outputs: await Promise.all(
+      outputs.map(async (o) => ({
+        name: o.name,
+        contentType: o.contentType,
+        size: o.size,
+        width: o.width,
+        height: o.height,
+        url: await storage.presignGet(o.objectKey, urlTtlSeconds),
+      })),
+    ),
+    error: upload.errorCode ? { code: upload.errorCode, message: upload.errorMessage ?? '' } : null,
+    createdAt: upload.createdAt.toISOString(),
+    updatedAt: upload.updatedAt.toISOString(),
+  };
+}

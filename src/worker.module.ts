@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { MediaModule } from './media/media.module';
+import { StorageModule } from './storage/storage.module';
+import { TenantStore } from './tenants/tenant-store';
+import { UploadStore } from './uploads/upload-store';
+
+/** The worker's container: the same stores and storage as the API, plus the media tools. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule],
+      providers: [UploadStore, TenantStore],
+      exports: [UploadStore, TenantStore],
+    };
+  }
+}

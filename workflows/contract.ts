@@ -1,0 +1,33 @@
+/**
+ * What the API, the worker and the workflow agree on. Pure constants and types: safe to import
+ * from workflow code (relative imports only — the workflow bundler resolves nothing else).
+ */
+import { defineSignal } from '@temporalio/workflow';
+
+export const TASK_QUEUES = {
+  /** Workflows and the short activities. */
+  uploads: 'intake-uploads',
+  /** Long video jobs, so a separate worker pool can own the CPU. */
+  transcode: 'intake-transcode',
+} as const;
+
+export const workflowIdFor = (uploadId: string) => `upload-${uploadId}`;
+
+export interface UploadWorkflowInput {
+  uploadId: string;
+  tenantId: string;
+  /** ISO time after which an upload that never arrived is expired. */
+  expiresAt: string;
+}
+
+export type TerminalStatus = 'ready' | 'rejected' | 'failed' | 'expired';
+
+export interface UploadWorkflowResult {
+  status: TerminalStatus;
+  error: { code: string; message: string } | null;
+}
+
+export type WebhookEvent = 'upload.ready' | 'upload.rejected' | 'upload.failed';
+
+/** Sent by `POST /v1/uploads/:id/complete`; idempotent inside the workflow. */
+export const uploadCompletedSignal = defineSignal('uploadCompleted');
