@@ -1,0 +1,98 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { DataSource } from 'typeorm';
+import type { ActivityDeps } from '../../activities';
+import type { AppConfig } from '../../src/config/config';
+import { createDataSource } from '../../src/database/data-source';
+import type { Upload } from '../../src/database/entities/upload.entity';
+import { ImageProcessor } from '../../src/media/image-processor';
+import { MetadataReader } from '../../src/media/metadata-reader';
+import { TypeSniffer } from '../../src/media/type-sniffer';
+import { VideoTranscoder } from '../../src/media/video-transcoder';
+import { ClamdScanner } from '../../src/scanning/clamd-scanner';
+import { objectKeys } from '../../src/storage/object-keys';
+import { ObjectStorage } from '../../src/storage/object-storage';
+import { TenantStore } from '../../src/tenants/tenant-store';
+import { UploadStore } from '../../src/uploads/upload-store';
+import { WebhookSender } from '../../src/webhooks/webhook-sender';
+import { testConfig } from './stack';
+
+export interface RealDeps extends ActivityDeps {
+  config: AppConfig;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/** The activities' dependencies, wired to the real services of the test stack. */
+export async function realDeps(overrides: Record<string, string> = {}): Promise<RealDeps> {
+  const config = testConfig({ WORK_DIR: '/tmp/intake-test-work', ...overrides });
+  const dataSource = await createDataSource(config.DATABASE_URL, 4).initialize();
+  await dataSource.runMigrations();
+  const storage = new ObjectStorage(config);
+  const metadata = new MetadataReader({ exiftoolPath: config.EXIFTOOL_PATH, ffprobePath: config.FFPROBE_PATH });
+  return {
+    config,
+    dataSource,
+    uploads: new UploadStore(dataSource),
+    tenants: new TenantStore(dataSource),
+    storage,
+    sniffer: new TypeSniffer(),
+    scanner: new ClamdScanner({ host: config.CLAMD_HOST, port: config.CLAMD_PORT, timeoutMs: 30_000 }),
+    metadata,
+    images: new ImageProcessor({ maxInputPixels: config.MAX_IMAGE_PIXELS }),
+    videos: new VideoTranscoder({ ffmpegPath: config.FFMPEG_PATH, maxDimension: config.VIDEO_MAX_DIMENSION }),
+    webhooks: new WebhookSender(5_000),
+    async close() {
+      await metadata.close();
+      storage.destroy();
+      await dataSource.destroy();
+    },
+  };
+}
+
+export interface Seeded {
+  upload: Upload;
+  tenantId: string;
+  webhookSecret: string;
+}
+
+/**
+ * A tenant and an upload row as the API would create them; `body` (bytes or a file path) is put
+ * at the upload's key, `declaredSize` defaults to its real size.
+ */
+export async function seedUpload(
+  deps: RealDeps,
+  opts: { contentType: string; body?: Buffer | string; declaredSize?: number; webhookUrl?: string },
+): Promise<Seeded> {
+  const tenantId = randomUUID();
+  const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  await deps.tenants.create({
+    id: tenantId,
+    name: 'integration',
+    apiKeyHash: randomBytes(32).toString('hex'),
+    webhookUrl: opts.webhookUrl ?? null,
+    webhookSecret,
+  });
+  const bytes = typeof opts.body === 'string' ? await readFile(opts.body) : opts.body;
+  const id = randomUUID();
+  const objectKey = objectKeys.source(tenantId, id);
+  if (bytes) await deps.storage.putBuffer(objectKey, bytes, opts.contentType);
+  const upload = await deps.uploads.create({
+    id,
+    tenantId,
+    filename: 'file',
+    contentType: opts.contentType,
+    size: opts.declaredSize ?? bytes?.length ?? 1,
+    objectKey,
+    status: 'processing',
+    stage: 'verifying',
+    progress: 0,
+    kind: null,
+    detectedType: null,
+    metadata: null,
+    errorCode: null,
+    errorMessage: null,
+    expiresAt: new Date(Date.now() + 3600_000),
+  });
+  return { upload, tenantId, webhookSecret };
+}
