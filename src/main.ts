@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json } from 'express';
 import { AppModule } from './app.module';
 import { errors } from './common/errors';
+import { rejectMalformedJson } from './common/json-errors';
 import { ErrorFilter } from './common/http-exception.filter';
 import { NestPinoLogger, createLogger } from './common/logger';
 import { loadConfig } from './config/config';
@@ -13,8 +15,10 @@ async function main() {
   const logger = createLogger(config.LOG_LEVEL, 'api');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     logger: new NestPinoLogger(logger),
+    // Our own parser, so malformed JSON gets its stable INVALID_JSON code (Nest drops the cause).
+    bodyParser: false,
   });
-  app.useBodyParser('json', { limit: '64kb' });
+  app.use(json({ limit: '64kb' }), rejectMalformedJson);
   app.useGlobalFilters(new ErrorFilter(logger));
   app.useGlobalPipes(
     new ValidationPipe({

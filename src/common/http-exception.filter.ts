@@ -26,19 +26,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof AppError) return [exception.status, exception.toBody()];
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      // body-parser's JSON errors arrive as 400s with type entity.parse.failed
-      if ((exception.cause as { type?: string } | undefined)?.type === 'entity.parse.failed') {
-        return [status, { error: { code: ErrorCode.INVALID_JSON, message: 'Request body is not valid JSON' } }];
-      }
       const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.INTERNAL : ErrorCode.VALIDATION_FAILED);
       return [status, { error: { code, message: exception.message } }];
-    }
-    const parseError = exception as { type?: string; status?: number };
-    if (parseError?.type === 'entity.parse.failed') {
-      return [400, { error: { code: ErrorCode.INVALID_JSON, message: 'Request body is not valid JSON' } }];
-    }
-    if (parseError?.type === 'entity.too.large') {
-      return [413, { error: { code: ErrorCode.VALIDATION_FAILED, message: 'Request body is too large' } }];
     }
     return [HttpStatus.INTERNAL_SERVER_ERROR, { error: { code: ErrorCode.INTERNAL, message: 'Internal server error' } }];
   }
