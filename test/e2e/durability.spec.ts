@@ -1,0 +1,106 @@
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Client, Connection } from '@temporalio/client';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { webhookIdFor } from '../../activities/notify';
+import { workflowIdFor } from '../../workflows/contract';
+import { ApiClient } from '../support/api-client';
+import { makeVideo, probe } from '../support/media';
+import { PlatformProcess, startApi, startWorker } from '../support/platform';
+import { eventually, testConfig } from '../support/stack';
+import { createTenant, uploadFile, webhookFor } from '../support/uploader';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+const ADMIN_TOKEN = 'durability-admin-token-0123';
+
+describe('a worker killed mid-transcode (kill -9)', () => {
+  const receiver = new WebhookReceiver();
+  const processes: PlatformProcess[] = [];
+  const config = testConfig();
+  let dir: string;
+  let temporal: Client;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'intake-durability-'));
+    await receiver.start();
+    temporal = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }) });
+    // Long enough that the transcode is still running when the worker dies (~15 s here).
+    await makeVideo(join(dir, 'long.mp4'), { width: 1280, height: 720, seconds: 90, fps: 30 });
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+    await temporal?.connection.close();
+    await receiver.stop();
+  });
+
+  it('is finished by another worker: one set of outputs, one upload.ready event', async () => {
+    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info' };
+    const { proc: apiProc, url } = await startApi(env);
+    processes.push(apiProc);
+    const first = await startWorker(env, 'worker-a');
+    processes.push(first);
+    const tenant = await createTenant(url, ADMIN_TOKEN, receiver.url);
+    const api = new ApiClient(url, tenant.apiKey);
+
+    const id = await uploadFile(api, join(dir, 'long.mp4'), 'video/mp4');
+    const midway = await eventually(
+      async () => {
+        const view = (await api.get(`/v1/uploads/${id}`)).body;
+        return view.stage === 'processing' && view.progress > 0 ? view : undefined;
+      },
+      120_000,
+      'the transcode to report progress',
+    );
+    expect(midway.progress).toBeLessThan(100);
+
+    expect(await first.kill('SIGKILL')).toBeNull(); // exit code null: killed by a signal
+    expect(first.child.signalCode).toBe('SIGKILL');
+    expect(receiver.forUpload(id)).toHaveLength(0);
+
+    processes.push(await startWorker(env, 'worker-b'));
+    const hook = await webhookFor(receiver, id, 240_000);
+    expect(WebhookReceiver.verify(hook, tenant.webhookSecret)).toMatchObject({ type: 'upload.ready' });
+
+    // The transcode really was retried: its last recorded start is attempt 2 or later.
+    const history = await temporal.workflow.getHandle(workflowIdFor(id)).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'transcodeVideo');
+    const started = events.find(
+      (e) => e.activityTaskStartedEventAttributes && String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(scheduled?.eventId),
+    );
+    expect(started?.activityTaskStartedEventAttributes?.attempt).toBeGreaterThanOrEqual(2);
+
+    // Give a duplicate delivery, if there were to be one, time to arrive.
+    await new Promise((r) => setTimeout(r, 3000));
+    const deliveries = receiver.forUpload(id);
+    expect(new Set(deliveries.map((d) => d.id))).toEqual(new Set([webhookIdFor(id, 'upload.ready')]));
+    expect(deliveries.filter((d) => d.body.type === 'upload.ready')).toHaveLength(deliveries.length);
+
+    const view = (await api.get(`/v1/uploads/${id}`)).body;
+    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['optimized', 'thumbnail']);
+    const s3 = new S3Client({
+      endpoint: config.S3_ENDPOINT,
+      region: config.S3_REGION,
+      forcePathStyle: true,
+      credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+    });
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: config.S3_BUCKET, Prefix: `uploads/${tenant.id}/${id}/outputs/` }),
+    );
+    s3.destroy();
+    expect((listed.Contents ?? []).map((o) => o.Key!.split('/').pop()).sort()).toEqual([
+      'optimized.mp4',
+      'thumbnail.webp',
+    ]);
+
+    const optimized = view.outputs.find((o: { name: string }) => o.name === 'optimized');
+    const res = await fetch(optimized.url);
+    const path = join(dir, 'result.mp4');
+    await writeFile(path, Buffer.from(await res.arrayBuffer()));
+    const probed = await probe(path);
+    expect([probed.video?.codec, probed.video?.width, probed.video?.height]).toEqual(['h264', 1280, 720]);
+    expect(probed.duration).toBeCloseTo(90, 0);
+  });
+});
