@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# One command starts the whole platform: toolchain, build, Temporal, MinIO, clamd, PostgreSQL,
+# migrations, API, worker and a webhook sink, with logs in .run/dev. Stays in the foreground;
+# Ctrl-C (or SIGTERM) stops everything it started. Every value below can be overridden from the
+# environment, e.g. `PORT=3100 S3_PORT=9100 scripts/dev.sh`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
+source "$INTAKE_ROOT/scripts/lib/stack.sh"
+
+RUN_DIR="$INTAKE_ROOT/.run/dev"
+TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
+TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-8233}
+S3_PORT=${S3_PORT:-9000}
+S3_CONSOLE_PORT=${S3_CONSOLE_PORT:-9001}
+CLAMD_PORT=${CLAMD_PORT:-3310}
+WEBHOOK_SINK_PORT=${WEBHOOK_SINK_PORT:-3999}
+PORT=${PORT:-3000}
+DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/intake}
+stack_export_app_env
+export WEBHOOK_SINK_PORT
+API_URL="http://127.0.0.1:$PORT"
+
+cd "$INTAKE_ROOT"
+mkdir -p "$RUN_DIR"
+stack_stop_leftovers  # before the build: a leftover API may still be running from dist/
+bash scripts/bootstrap.sh
+npm run build --silent
+
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+echo "starting the stack in ${RUN_DIR#"$INTAKE_ROOT"/}"
+ensure_postgres
+start_temporal
+start_minio
+start_clamd
+npm run migrate --silent
+
+require_free_ports webhook-sink "$WEBHOOK_SINK_PORT"
+start_bg webhook-sink "$RUN_DIR/webhook-sink.log" node scripts/webhook-sink.mjs
+wait_ready webhook-sink http_ok "http://127.0.0.1:$WEBHOOK_SINK_PORT/"
+
+require_free_ports api "$PORT"
+start_bg api "$RUN_DIR/api.log" node dist/src/main.js
+wait_ready api http_ok "$API_URL/health"
+# The worker has no port to probe; the wait loop below notices if it dies.
+start_bg worker "$RUN_DIR/worker.log" node dist/src/worker.js
+
+# A tenant to try the API with. Cached, and reused while the API still accepts its key
+# (404 for an unknown upload); 401 means the database no longer knows it, so make a new one.
+ensure_dev_tenant() {
+  local cache="$RUN_DIR/tenant.json" status
+  if [ -f "$cache" ]; then
+    status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(json_field "$cache" apiKey)" \
+      "$API_URL/v1/uploads/00000000-0000-0000-0000-000000000000")
+    case $status in
+      404) return 0 ;;
+      401) ;;
+      *) die "checking the cached dev tenant: GET /v1/uploads/... answered HTTP $status" ;;
+    esac
+  fi
+  status=$(curl -s -o "$cache.new" -w '%{http_code}' -X POST "$API_URL/v1/admin/tenants" \
+    -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"dev\",\"webhookUrl\":\"http://127.0.0.1:$WEBHOOK_SINK_PORT/webhooks\"}")
+  [ "$status" = 201 ] || die "creating the dev tenant: HTTP $status $(cat "$cache.new")"
+  mv "$cache.new" "$cache"
+}
+json_field() { node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]]))' "$1" "$2"; }
+
+ensure_dev_tenant
+API_KEY=$(json_field "$RUN_DIR/tenant.json" apiKey)
+
+cat <<EOF
+
+Intake is running.
+  API            $API_URL
+  Temporal UI    http://127.0.0.1:$TEMPORAL_UI_PORT   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
+  MinIO console  http://127.0.0.1:$S3_CONSOLE_PORT   user $S3_ACCESS_KEY_ID / password $S3_SECRET_ACCESS_KEY
+  S3 endpoint    $S3_ENDPOINT   bucket $S3_BUCKET
+  clamd          $CLAMD_HOST:$CLAMD_PORT
+  Database       $DATABASE_URL
+  Dev tenant     API key $API_KEY   (.run/dev/tenant.json, webhook secret inside)
+  Admin token    $ADMIN_TOKEN
+  Webhook sink   http://127.0.0.1:$WEBHOOK_SINK_PORT/webhooks   (deliveries are printed below)
+  Logs           $RUN_DIR/*.log
+
+Try it:
+  curl -s -X POST $API_URL/v1/uploads -H 'Authorization: Bearer $API_KEY' \\
+    -H 'Content-Type: application/json' -d '{"filename":"cat.jpg","contentType":"image/jpeg","size":12345}'
+  # then PUT the file to upload.url, POST $API_URL/v1/uploads/<id>/complete, GET $API_URL/v1/uploads/<id>
+
+Ctrl-C stops everything.
+EOF
+
+# Show webhook deliveries as they arrive.
+# --pid: a tail orphaned by `kill -9` of this script exits by itself.
+tail -n 0 -F --pid=$$ "$RUN_DIR/webhook-sink.log" &
+STACK_PIDS+=("$!")
+STACK_NAME[$!]=webhook-tail
+
+# Run until a signal arrives (the traps exit) or any process dies (then stop the rest).
+exited="" status=0
+wait -n -p exited || status=$?
+fail_with_log "${STACK_NAME[${exited:-0}]:-a process}" "exited unexpectedly (status $status)"

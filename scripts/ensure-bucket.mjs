@@ -1,0 +1,25 @@
+// Creates the app's bucket in the local MinIO if it is missing (scripts/lib/stack.sh runs this
+// once MinIO is ready). Reads the same S3_* variables as the app.
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+
+const env = process.env;
+const bucket = env.S3_BUCKET ?? 'intake';
+const s3 = new S3Client({
+  endpoint: env.S3_ENDPOINT ?? 'http://127.0.0.1:9000',
+  region: env.S3_REGION ?? 'us-east-1',
+  forcePathStyle: true,
+  credentials: {
+    accessKeyId: env.S3_ACCESS_KEY_ID ?? 'intake',
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? 'intake-secret-key',
+  },
+});
+
+try {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  console.log(`  bucket       created ${bucket}`);
+} catch (err) {
+  if (err?.name !== 'BucketAlreadyOwnedByYou') throw err;
+  console.log(`  bucket       ${bucket} exists`);
+} finally {
+  s3.destroy();
+}

@@ -1,0 +1,231 @@
+# shellcheck shell=bash
+# The local stack: PostgreSQL, Temporal dev server, MinIO and clamd, plus whatever app processes
+# a script adds with start_bg. Everything runs in the background with its log and pid under
+# $RUN_DIR and is waited on until it is ready. Source after lib/env.sh, then set RUN_DIR and the
+# ports (TEMPORAL_PORT TEMPORAL_UI_PORT S3_PORT S3_CONSOLE_PORT CLAMD_PORT) and DATABASE_URL.
+
+STACK_PIDS=()          # in start order; stop_all stops them in reverse
+declare -A STACK_NAME  # pid -> name, for messages
+declare -A STACK_LOG   # name -> log file
+
+STACK_READY_TIMEOUT=${STACK_READY_TIMEOUT:-60}  # seconds a service gets to become ready
+STACK_STOP_TIMEOUT=${STACK_STOP_TIMEOUT:-15}    # seconds a process gets to exit after SIGTERM
+
+say() { printf '  %-12s %s\n' "$1" "$2"; }
+die() { echo "error: $*" >&2; exit 1; }
+
+# The app's environment, derived from the stack's ports. Values already in the environment win.
+stack_export_app_env() {
+  export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}"
+  export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
+  export S3_ENDPOINT="${S3_ENDPOINT:-http://127.0.0.1:$S3_PORT}"
+  export S3_REGION="${S3_REGION:-us-east-1}"
+  export S3_BUCKET="${S3_BUCKET:-intake}"
+  export S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:-intake}"
+  export S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:-intake-secret-key}"
+  export S3_FORCE_PATH_STYLE="${S3_FORCE_PATH_STYLE:-true}"
+  export CLAMD_HOST="${CLAMD_HOST:-127.0.0.1}"
+  export CLAMD_PORT
+  export DATABASE_URL PORT
+  # The app requires >= 16 characters.
+  export ADMIN_TOKEN="${ADMIN_TOKEN:-dev-admin-token-local}"
+  export LOG_LEVEL="${LOG_LEVEL:-info}"
+  # Per stack, so dev and test runs never share scratch files.
+  export WORK_DIR="${WORK_DIR:-$RUN_DIR/work}"
+}
+
+# A process is running unless it is gone or a zombie (our exited children stay zombies until
+# reaped, and `kill -0` still succeeds on those).
+is_running() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
+
+# Processes a previous run left behind (say, after `kill -9` of dev.sh) hold the ports; stop the
+# ones that are ours, recognised by the INTAKE_RUN_DIR marker start_bg puts in their environment.
+stack_stop_leftovers() {
+  local file pid files=()
+  # Newest pid file first (reverse start order), so the app stops before Temporal.
+  mapfile -t files < <(ls -t "$RUN_DIR"/*.pid 2>/dev/null)
+  for file in "${files[@]}"; do
+    pid=$(<"$file")
+    if is_running "$pid" && tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "INTAKE_RUN_DIR=$RUN_DIR"; then
+      echo "stopping leftover $(basename "$file" .pid) (pid $pid) from an earlier run"
+      stop_pid "$pid"
+    fi
+    rm -f "$file"
+  done
+}
+
+# start_bg NAME LOG CMD...: runs CMD in its own session, so a Ctrl-C reaches only the calling
+# script, which then stops everything in order. LOG holds this run's output; the pid goes to NAME.pid.
+start_bg() {
+  local name=$1 log=$2; shift 2
+  INTAKE_RUN_DIR="$RUN_DIR" setsid "$@" >"$log" 2>&1 </dev/null &
+  STACK_PIDS+=("$!")
+  STACK_NAME[$!]=$name
+  STACK_LOG[$name]=$log
+  echo "$!" >"$RUN_DIR/$name.pid"
+}
+
+fail_with_log() { # name message
+  local log=${STACK_LOG[$1]:-}
+  echo "error: $1 $2" >&2
+  if [ -n "$log" ] && [ -s "$log" ]; then
+    echo "--- last lines of $log:" >&2
+    tail -n 25 "$log" >&2
+  fi
+  exit 1
+}
+
+# wait_ready NAME CHECK...: polls CHECK until it succeeds; fails early if the process died.
+wait_ready() {
+  local name=$1; shift
+  local pid started=$SECONDS
+  pid=$(<"$RUN_DIR/$name.pid")
+  until "$@" >/dev/null 2>&1; do
+    is_running "$pid" || fail_with_log "$name" "exited during startup"
+    ((SECONDS - started < STACK_READY_TIMEOUT)) || fail_with_log "$name" "not ready after ${STACK_READY_TIMEOUT}s"
+    sleep 0.25
+  done
+  say "$name" "ready in $((SECONDS - started))s"
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+require_free_ports() { # name port...
+  local name=$1 port; shift
+  for port in "$@"; do
+    port_in_use "$port" && die "$name: port $port is already in use (another stack running? see .run/*/*.pid)"
+  done
+  return 0
+}
+
+http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
+
+# --- Temporal dev server; --db-filename makes workflows survive a restart.
+start_temporal() {
+  require_free_ports temporal "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
+  start_bg temporal "$RUN_DIR/temporal.log" temporal server start-dev \
+    --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+    --db-filename "$RUN_DIR/temporal.db" --namespace "${TEMPORAL_NAMESPACE:-default}" --log-level warn
+  wait_ready temporal temporal_serving
+}
+
+# A user's temporal CLI profile (~/.config/temporalio, TEMPORAL_* env) must not redirect the check.
+temporal_serving() {
+  temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" --command-timeout 2s \
+    --disable-config-file --disable-config-env | grep -q SERVING
+}
+
+# --- MinIO, then the app's bucket.
+start_minio() {
+  require_free_ports minio "$S3_PORT" "$S3_CONSOLE_PORT"
+  mkdir -p "$RUN_DIR/minio-data"
+  start_bg minio "$RUN_DIR/minio.log" env \
+    MINIO_ROOT_USER="$S3_ACCESS_KEY_ID" MINIO_ROOT_PASSWORD="$S3_SECRET_ACCESS_KEY" MINIO_UPDATE=off \
+    minio server "$RUN_DIR/minio-data" \
+    --address "127.0.0.1:$S3_PORT" --console-address "127.0.0.1:$S3_CONSOLE_PORT"
+  wait_ready minio http_ok "http://127.0.0.1:$S3_PORT/minio/health/ready"
+  node "$INTAKE_ROOT/scripts/ensure-bucket.mjs"
+}
+
+# --- clamd with only the EICAR test signature: real scanning behaviour, no signature download.
+start_clamd() {
+  local dir="$RUN_DIR/clamav"
+  require_free_ports clamd "$CLAMD_PORT"
+  mkdir -p "$dir/db" "$dir/tmp"
+  echo '44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature' >"$dir/db/test.hdb"
+  # No User directive: clamd keeps the uid that starts it, so it can always read this directory.
+  # ClamAV caps MaxFileSize at 2 GiB - 2 whatever is configured here; bigger streams come back as
+  # "Heuristics.Limits.Exceeded.MaxFileSize FOUND" (AlertExceedsMax), never as OK.
+  # MaxScanTime 0: the app's CLAMD_TIMEOUT_MS bounds a scan; clamd's default 120 s would flag a
+  # slow scan of a large clean file as Heuristics.Limits.Exceeded.MaxScanTime.
+  cat >"$dir/clamd.conf" <<EOF
+Foreground yes
+DatabaseDirectory $dir/db
+TemporaryDirectory $dir/tmp
+TCPSocket $CLAMD_PORT
+TCPAddr 127.0.0.1
+StreamMaxLength 4095M
+MaxScanSize 4095M
+MaxFileSize 4095M
+MaxScanTime 0
+AlertExceedsMax yes
+LogFile $RUN_DIR/clamd.log
+LogTime yes
+PidFile $dir/clamd.pid
+EOF
+  # clamd's own LogFile holds the verdicts; its console (config errors, limit banner) goes apart.
+  start_bg clamd "$RUN_DIR/clamd.console.log" clamd --config-file="$dir/clamd.conf"
+  wait_ready clamd clamd_pong
+}
+
+clamd_pong() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$CLAMD_PORT"
+    printf 'zPING\0' >&3
+    IFS= read -r -t 2 -d '' reply <&3
+    [ "$reply" = PONG ]
+  )
+}
+
+# --- PostgreSQL: a system service, started only if it is down; we never stop it.
+# The maintenance URL is DATABASE_URL with the database replaced by "postgres".
+database_name() { local url=${DATABASE_URL%%\?*}; echo "${url##*/}"; }
+maintenance_url() { local url=${DATABASE_URL%%\?*}; echo "${url%/*}/postgres"; }
+
+# ensure_postgres [fresh]: "fresh" (test and bench runs) drops the database first.
+ensure_postgres() {
+  local admin db started=$SECONDS
+  admin=$(maintenance_url)
+  if ! pg_isready -q -d "$admin"; then
+    command -v pg_ctlcluster >/dev/null || die "PostgreSQL is not reachable at $admin"
+    local version
+    version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
+    echo "PostgreSQL is down; starting cluster $version/main"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    until pg_isready -q -d "$admin"; do
+      ((SECONDS - started < STACK_READY_TIMEOUT)) || die "PostgreSQL not ready at $admin"
+      sleep 0.25
+    done
+  fi
+  db=$(database_name)
+  if [ "${1:-}" = fresh ]; then
+    PGOPTIONS='-c client_min_messages=warning' \
+      psql "$admin" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+  fi
+  if [ -z "$(psql "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+    psql "$admin" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\""
+  fi
+  say postgres "ready ($DATABASE_URL)"
+}
+
+# --- Stopping. One at a time, newest first: the app drains while Temporal, MinIO and clamd are
+# still up. A process that ignores SIGTERM gets SIGKILL, and so does anything left in its session
+# (e.g. an ffmpeg the worker spawned).
+stop_pid() {
+  local pid=$1 waited=0
+  kill -TERM "$pid" 2>/dev/null || true
+  while is_running "$pid" && ((waited < STACK_STOP_TIMEOUT * 4)); do
+    sleep 0.25
+    waited=$((waited + 1))
+  done
+  if is_running "$pid"; then
+    echo "  ${STACK_NAME[$pid]:-pid $pid} ignored SIGTERM for ${STACK_STOP_TIMEOUT}s; killing it" >&2
+  fi
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true  # reap; fails harmlessly for a process that is not our child
+}
+
+stop_all() {
+  local i pid
+  for ((i = ${#STACK_PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${STACK_PIDS[i]}
+    stop_pid "$pid"
+    rm -f "$RUN_DIR/${STACK_NAME[$pid]}.pid"
+  done
+  STACK_PIDS=()
+}

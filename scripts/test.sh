@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# One command runs the full suite: toolchain, build, a throwaway stack in .run/test on its own
+# ports and database (so it never touches `npm run dev`'s data), then jest. Arguments go to jest:
+#   scripts/test.sh --selectProjects unit      scripts/test.sh test/e2e/pipeline.spec.ts
+# Exits with jest's status; the stack is stopped however the run ends.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
+source "$INTAKE_ROOT/scripts/lib/stack.sh"
+
+# Fixed on purpose: a DATABASE_URL or port inherited from a dev shell must not be dropped or reused.
+RUN_DIR="$INTAKE_ROOT/.run/test"
+TEMPORAL_PORT=17233 TEMPORAL_UI_PORT=18233
+S3_PORT=19000 S3_CONSOLE_PORT=19001
+CLAMD_PORT=13310
+PORT=13000
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/intake_test
+unset TEMPORAL_ADDRESS S3_ENDPOINT CLAMD_HOST WORK_DIR
+LOG_LEVEL=${LOG_LEVEL:-warn}
+stack_export_app_env
+# test/support/stack.ts refuses to run integration/e2e specs without it.
+export INTAKE_TEST_STACK=1
+
+# Phase timings, printed as they finish and again at the end.
+TIMINGS=()
+phase() { PHASE=$1; PHASE_START=${EPOCHREALTIME/[.,]/}; echo "==> $1"; }
+phase_done() {
+  local ms=$(((${EPOCHREALTIME/[.,]/} - PHASE_START) / 1000))
+  TIMINGS+=("$(printf '%-10s %6d.%01ds' "$PHASE" $((ms / 1000)) $((ms % 1000 / 100)))")
+  echo "    $PHASE took ${TIMINGS[-1]##* }"
+}
+# shellcheck disable=SC2317  # called from the EXIT trap
+finish() {
+  phase stop
+  stop_all
+  phase_done
+  echo "==> timings"
+  printf '    %s\n' "${TIMINGS[@]}"
+}
+
+cd "$INTAKE_ROOT"
+phase bootstrap
+bash scripts/bootstrap.sh
+phase_done
+
+phase build
+npm run build --silent
+phase_done
+
+phase stack
+mkdir -p "$RUN_DIR"
+stack_stop_leftovers
+rm -rf "$RUN_DIR"
+mkdir -p "$RUN_DIR"
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+ensure_postgres fresh
+start_temporal
+start_minio
+start_clamd
+# The e2e specs start the API from dist/ against this database; only the integration helpers
+# migrate on their own, and jest may run the e2e project first.
+npm run migrate --silent
+phase_done
+
+phase jest
+status=0
+npx --no -- jest --ci "$@" || status=$?
+phase_done
+exit "$status"
