@@ -34,8 +34,8 @@ export const configSchema = z.object({
   CLAMD_HOST: z.string().default('127.0.0.1'),
   CLAMD_PORT: z.coerce.number().int().default(3310),
   CLAMD_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
-  /** ClamAV cannot scan files over 2 GB; anything larger is rejected, never passed unscanned. */
-  SCAN_MAX_BYTES: z.coerce.number().int().positive().default(2 * GiB - 1),
+  /** clamd flags anything from 2 GiB - 2 bytes up as Heuristics.Limits.Exceeded; larger files are rejected, never passed unscanned. */
+  SCAN_MAX_BYTES: z.coerce.number().int().positive().default(2 * GiB - 3),
 
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(5 * GiB),
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
