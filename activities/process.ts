@@ -3,15 +3,15 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode } from '../src/common/errors';
 import { CorruptVideoError } from '../src/media/video-transcoder';
-import { objectKeys } from '../src/storage/object-keys';
 import type { ActivityDeps } from './deps';
-import { about, activityLog, rejectUnreadableImage, rejection, withWorkspace } from './support';
+import { about, activityLog, publishOutput, rejectUnreadableImage, rejection, withWorkspace } from './support';
 
 /** The main rendition is always called "optimized": WebP for images, H.264/AAC MP4 for video. */
 export const OPTIMIZED = 'optimized';
 
 /** Step 4: compress images, transcode video. Outputs go to deterministic keys and are upserted. */
-export function processActivities({ uploads, storage, images, videos, metadata, config }: ActivityDeps) {
+export function processActivities(deps: ActivityDeps) {
+  const { uploads, storage, images, videos, metadata, config } = deps;
   return {
     async processImage({ uploadId }: { uploadId: string }): Promise<void> {
       const upload = await uploads.get(uploadId);
@@ -21,15 +21,11 @@ export function processActivities({ uploads, storage, images, videos, metadata, 
         const output = join(dir, 'optimized.webp');
         await storage.download(upload.objectKey, source);
         const rendered = await images.renderWebp(source, output, config.IMAGE_MAX_DIMENSION).catch(rejectUnreadableImage);
-        const key = objectKeys.output(upload.tenantId, upload.id, 'optimized.webp');
-        await storage.uploadFile(key, output, 'image/webp');
-        await uploads.upsertOutput(uploadId, {
+        await publishOutput(deps, upload, output, {
           name: OPTIMIZED,
-          objectKey: key,
+          file: 'optimized.webp',
           contentType: 'image/webp',
-          size: rendered.size,
-          width: rendered.width,
-          height: rendered.height,
+          ...rendered,
         });
         activityLog().info('image optimized', { ...about(upload), ...rendered });
       });
@@ -71,11 +67,9 @@ export function processActivities({ uploads, storage, images, videos, metadata, 
             });
           const probed = await metadata.readAv(output, 'video');
           const { size } = await stat(output);
-          const key = objectKeys.output(upload.tenantId, upload.id, 'optimized.mp4');
-          await storage.uploadFile(key, output, 'video/mp4');
-          await uploads.upsertOutput(uploadId, {
+          await publishOutput(deps, upload, output, {
             name: OPTIMIZED,
-            objectKey: key,
+            file: 'optimized.mp4',
             contentType: 'video/mp4',
             size,
             width: probed.width,

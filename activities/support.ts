@@ -4,6 +4,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode } from '../src/common/errors';
 import type { Upload } from '../src/database/entities/upload.entity';
+import { objectKeys } from '../src/storage/object-keys';
+import type { ActivityDeps } from './deps';
 import { CorruptImageError, ImageTooLargeError } from '../src/media/image-processor';
 
 /**
@@ -39,4 +41,33 @@ export function rejectUnreadableImage(err: unknown): never {
   if (err instanceof ImageTooLargeError) throw rejection(ErrorCode.IMAGE_TOO_LARGE, err.message);
   if (err instanceof CorruptImageError) throw rejection(ErrorCode.CORRUPT_MEDIA, err.message);
   throw err;
+}
+
+export interface RenderedOutput {
+  /** Public name (`optimized`, `thumbnail`) and file name under the upload's outputs/ prefix. */
+  name: string;
+  file: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+}
+
+/** Uploads a rendition to its deterministic key and upserts its row: a retry overwrites both. */
+export async function publishOutput(
+  { storage, uploads }: Pick<ActivityDeps, 'storage' | 'uploads'>,
+  upload: Upload,
+  localPath: string,
+  output: RenderedOutput,
+): Promise<void> {
+  const key = objectKeys.output(upload.tenantId, upload.id, output.file);
+  await storage.uploadFile(key, localPath, output.contentType);
+  await uploads.upsertOutput(upload.id, {
+    name: output.name,
+    objectKey: key,
+    contentType: output.contentType,
+    size: output.size,
+    width: output.width,
+    height: output.height,
+  });
 }

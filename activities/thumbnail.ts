@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { objectKeys } from '../src/storage/object-keys';
 import type { ActivityDeps } from './deps';
-import { about, activityLog, rejectUnreadableImage, withWorkspace } from './support';
+import { about, activityLog, publishOutput, rejectUnreadableImage, withWorkspace } from './support';
 
 /** Step 5: a WebP `thumbnail` (long side THUMBNAIL_SIZE) from the image, or a frame of the video. */
-export function thumbnailActivities({ uploads, storage, images, videos, config }: ActivityDeps) {
+export function thumbnailActivities(deps: ActivityDeps) {
+  const { uploads, storage, images, videos, config } = deps;
   return {
     async createThumbnail({ uploadId }: { uploadId: string }): Promise<void> {
       const upload = await uploads.get(uploadId);
@@ -20,15 +20,11 @@ export function thumbnailActivities({ uploads, storage, images, videos, config }
           await videos.extractFrame(source, still, Math.min(1, duration / 10));
         }
         const rendered = await images.renderWebp(still, output, config.THUMBNAIL_SIZE, 75).catch(rejectUnreadableImage);
-        const key = objectKeys.output(upload.tenantId, upload.id, 'thumbnail.webp');
-        await storage.uploadFile(key, output, 'image/webp');
-        await uploads.upsertOutput(uploadId, {
+        await publishOutput(deps, upload, output, {
           name: 'thumbnail',
-          objectKey: key,
+          file: 'thumbnail.webp',
           contentType: 'image/webp',
-          size: rendered.size,
-          width: rendered.width,
-          height: rendered.height,
+          ...rendered,
         });
         activityLog().info('thumbnail created', { ...about(upload), ...rendered });
       });

@@ -5,6 +5,10 @@ import { MediaKind, Upload, UploadStage, UploadStatus } from '../database/entiti
 
 export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId'>;
 
+/** What a new upload needs; the rest starts as "awaiting upload, nothing known yet". */
+export type NewUpload = Pick<Upload, 'id' | 'tenantId' | 'filename' | 'contentType' | 'size' | 'objectKey' | 'expiresAt'> &
+  Partial<Pick<Upload, 'status' | 'stage'>>;
+
 /** Upload rows and their outputs. Every write is idempotent so activities can run twice. */
 @Injectable()
 export class UploadStore {
@@ -16,8 +20,20 @@ export class UploadStore {
     this.outputs = dataSource.getRepository(UploadOutput);
   }
 
-  create(upload: Omit<Upload, 'createdAt' | 'updatedAt'>): Promise<Upload> {
-    return this.uploads.save(this.uploads.create(upload));
+  create(upload: NewUpload): Promise<Upload> {
+    return this.uploads.save(
+      this.uploads.create({
+        status: 'awaiting_upload',
+        stage: 'awaiting_upload',
+        progress: 0,
+        kind: null,
+        detectedType: null,
+        metadata: null,
+        errorCode: null,
+        errorMessage: null,
+        ...upload,
+      }),
+    );
   }
 
   async delete(id: string): Promise<void> {

@@ -42,14 +42,6 @@ export class UploadsService {
       contentType: dto.contentType,
       size: dto.size,
       objectKey,
-      status: 'awaiting_upload',
-      stage: 'awaiting_upload',
-      progress: 0,
-      kind: null,
-      detectedType: null,
-      metadata: null,
-      errorCode: null,
-      errorMessage: null,
       expiresAt,
     });
 

@@ -86,12 +86,6 @@ export async function seedUpload(
     objectKey,
     status: 'processing',
     stage: 'verifying',
-    progress: 0,
-    kind: null,
-    detectedType: null,
-    metadata: null,
-    errorCode: null,
-    errorMessage: null,
     expiresAt: new Date(Date.now() + 3600_000),
   });
   return { upload, tenantId, webhookSecret };
