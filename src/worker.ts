@@ -4,6 +4,7 @@ import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
+import { sweepIdleWorkspaces } from '../activities/workspaces';
 import { TASK_QUEUES } from '../workflows/contract';
 import { AppConfig, loadConfig } from './config/config';
 import { NestPinoLogger, createLogger } from './common/logger';
@@ -18,6 +19,9 @@ import { TenantStore } from './tenants/tenant-store';
 import { UploadStore } from './uploads/upload-store';
 import { WebhookSender } from './webhooks/webhook-sender';
 import { WorkerModule } from './worker.module';
+
+/** Scratch directories idle this long belong to no live activity (transcodes write continuously). */
+const WORKSPACE_MAX_IDLE_MS = 60 * 60 * 1000;
 
 /** Production loads the bundle built by `npm run build`; without it the worker bundles at start. */
 function workflowSource(config: AppConfig): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
@@ -46,6 +50,9 @@ async function main() {
     videos: app.get(VideoTranscoder),
     webhooks: app.get(WebhookSender),
   });
+
+  const swept = await sweepIdleWorkspaces(config.WORK_DIR, WORKSPACE_MAX_IDLE_MS);
+  if (swept.length) logger.info({ workDir: config.WORK_DIR, removed: swept.length }, 'removed idle scratch directories');
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20s' } as const;

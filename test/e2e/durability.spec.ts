@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,20 @@ import { createTenant, uploadFile, webhookFor } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 const ADMIN_TOKEN = 'durability-admin-token-0123';
+
+function childPids(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return children ? children.split(/\s+/).map(Number) : [];
+}
+
+function alive(pid: number): boolean {
+  try {
+    // A zombie still has a /proc entry; only a running process counts.
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 describe('a worker killed mid-transcode (kill -9)', () => {
   const receiver = new WebhookReceiver();
@@ -55,7 +70,11 @@ describe('a worker killed mid-transcode (kill -9)', () => {
     );
     expect(midway.progress).toBeLessThan(100);
 
+    // The transcode runs in an ffmpeg child; it must not outlive its worker and compete with the retry.
+    const orphans = childPids(first.child.pid!);
+    expect(orphans.length).toBeGreaterThan(0);
     expect(await first.kill('SIGKILL')).toBeNull(); // exit code null: killed by a signal
+    await eventually(() => (orphans.every((pid) => !alive(pid)) ? true : undefined), 15_000, 'ffmpeg to exit');
     expect(first.child.signalCode).toBe('SIGKILL');
     expect(receiver.forUpload(id)).toHaveLength(0);
 
