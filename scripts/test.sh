@@ -44,6 +44,8 @@ phase_done
 
 phase build
 npm run build --silent
+# jest compiles specs with swc, which strips types without checking them: check them here.
+npm run typecheck --silent
 phase_done
 
 phase stack
