@@ -31,3 +31,18 @@ export type WebhookEvent = 'upload.ready' | 'upload.rejected' | 'upload.failed';
 
 /** Sent by `POST /v1/uploads/:id/complete`; idempotent inside the workflow. */
 export const uploadCompletedSignal = defineSignal('uploadCompleted');
+
+/**
+ * Failure types that end an upload as `rejected`: the file itself is the problem and retrying
+ * cannot help. Activities throw them as non-retryable ApplicationFailures (ErrorCode values).
+ */
+export const REJECTION_CODES: ReadonlySet<string> = new Set([
+  'OBJECT_MISSING',
+  'SIZE_MISMATCH',
+  'TYPE_MISMATCH',
+  'UNSUPPORTED_TYPE',
+  'INFECTED',
+  'SCAN_LIMIT_EXCEEDED',
+  'IMAGE_TOO_LARGE',
+  'CORRUPT_MEDIA',
+]);

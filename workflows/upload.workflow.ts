@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  REJECTION_CODES,
   TASK_QUEUES,
   TerminalStatus,
   UploadWorkflowInput,
@@ -17,24 +18,18 @@ import {
   uploadCompletedSignal,
 } from './contract';
 
-// Codes that mean "the file is the problem": mirrors REJECTION_CODES in src/common/errors.ts,
-// repeated here because workflow code may not import Nest.
-const REJECTION_CODES = new Set([
-  'OBJECT_MISSING',
-  'SIZE_MISMATCH',
-  'TYPE_MISMATCH',
-  'UNSUPPORTED_TYPE',
-  'INFECTED',
-  'SCAN_LIMIT_EXCEEDED',
-  'IMAGE_TOO_LARGE',
-  'CORRUPT_MEDIA',
-]);
-
 // Milliseconds of work (a HEAD, a 4 KB range read, one-row updates): run inside the workflow task
 // as local activities, which saves a server round trip per step. Still retried, still idempotent.
 const quick = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+// Recording the outcome must not give up: a long database outage would otherwise leave the upload
+// stuck in `processing`. Unlimited attempts, backing off to a minute.
+const bookkeeping = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 // Scanning streams the whole object; clamd being down is retried for ~15 minutes, never skipped.
@@ -73,7 +68,7 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   // Durable timer: the bytes must arrive before expiresAt (Date.now() is workflow time here).
   const waitMs = Math.max(1, Date.parse(input.expiresAt) - Date.now());
   if (!(await condition(() => completed, waitMs))) {
-    await quick.expireUpload({ uploadId });
+    await bookkeeping.expireUpload({ uploadId });
     return { status: 'expired', error: { code: 'UPLOAD_EXPIRED', message: 'No upload was completed before expiresAt' } };
   }
 
@@ -94,7 +89,7 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
     outcome = toOutcome(err);
   }
 
-  await quick.finishUpload({ uploadId, status: outcome.status, error: outcome.error });
+  await bookkeeping.finishUpload({ uploadId, status: outcome.status, error: outcome.error });
   await notify(uploadId, outcome.status);
   return outcome;
 }

@@ -20,7 +20,8 @@ export enum ErrorCode {
   DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
   INTERNAL = 'INTERNAL',
 
-  // Pipeline rejections (terminal, non-retryable)
+  // Pipeline rejections (terminal, non-retryable; the workflow's list is REJECTION_CODES in
+  // workflows/contract.ts)
   OBJECT_MISSING = 'OBJECT_MISSING',
   SIZE_MISMATCH = 'SIZE_MISMATCH',
   TYPE_MISMATCH = 'TYPE_MISMATCH',
@@ -32,18 +33,6 @@ export enum ErrorCode {
   // Pipeline failure after retries
   PROCESSING_FAILED = 'PROCESSING_FAILED',
 }
-
-/** Codes that end an upload as `rejected`: the file itself is the problem, retrying cannot help. */
-export const REJECTION_CODES: ReadonlySet<string> = new Set([
-  ErrorCode.OBJECT_MISSING,
-  ErrorCode.SIZE_MISMATCH,
-  ErrorCode.TYPE_MISMATCH,
-  ErrorCode.UNSUPPORTED_TYPE,
-  ErrorCode.INFECTED,
-  ErrorCode.SCAN_LIMIT_EXCEEDED,
-  ErrorCode.IMAGE_TOO_LARGE,
-  ErrorCode.CORRUPT_MEDIA,
-]);
 
 export interface ErrorBody {
   error: { code: string; message: string };
