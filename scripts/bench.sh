@@ -8,16 +8,7 @@ source "$INTAKE_ROOT/scripts/lib/stack.sh"
 [ $# -ge 1 ] || die "usage: scripts/bench.sh <bench name> [args...]   (a folder under bench/)"
 BENCH=$1; shift
 
-# Fixed on purpose, like test.sh: the database is dropped and recreated.
-RUN_DIR="$INTAKE_ROOT/.run/bench"
-TEMPORAL_PORT=27233 TEMPORAL_UI_PORT=28233
-S3_PORT=29000 S3_CONSOLE_PORT=29001
-CLAMD_PORT=23310
-PORT=23000
-DATABASE_URL=postgres://postgres@127.0.0.1:5432/intake_bench
-unset TEMPORAL_ADDRESS S3_ENDPOINT CLAMD_HOST WORK_DIR
-LOG_LEVEL=${LOG_LEVEL:-warn}
-stack_export_app_env
+use_throwaway_stack bench 2
 
 cd "$INTAKE_ROOT"
 bash scripts/bootstrap.sh

@@ -7,16 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 source "$INTAKE_ROOT/scripts/lib/stack.sh"
 
-# Fixed on purpose: a DATABASE_URL or port inherited from a dev shell must not be dropped or reused.
-RUN_DIR="$INTAKE_ROOT/.run/test"
-TEMPORAL_PORT=17233 TEMPORAL_UI_PORT=18233
-S3_PORT=19000 S3_CONSOLE_PORT=19001
-CLAMD_PORT=13310
-PORT=13000
-DATABASE_URL=postgres://postgres@127.0.0.1:5432/intake_test
-unset TEMPORAL_ADDRESS S3_ENDPOINT CLAMD_HOST WORK_DIR
-LOG_LEVEL=${LOG_LEVEL:-warn}
-stack_export_app_env
+use_throwaway_stack test 1
 # test/support/stack.ts refuses to run integration/e2e specs without it.
 export INTAKE_TEST_STACK=1
 

@@ -15,6 +15,22 @@ say() { printf '  %-12s %s\n' "$1" "$2"; }
 die() { echo "error: $*" >&2; exit 1; }
 
 # The app's environment, derived from the stack's ports. Values already in the environment win.
+# A throwaway stack for test or bench runs: fixed ports from a base digit (1 -> 17233, 19000,
+# 13310, 13000 ...) and its own database, which is dropped and recreated. Fixed on purpose: a
+# DATABASE_URL or port inherited from a dev shell must never be dropped or reused.
+use_throwaway_stack() {
+  local name=$1 digit=$2
+  RUN_DIR="$INTAKE_ROOT/.run/$name"
+  TEMPORAL_PORT=${digit}7233 TEMPORAL_UI_PORT=${digit}8233
+  S3_PORT=${digit}9000 S3_CONSOLE_PORT=${digit}9001
+  CLAMD_PORT=${digit}3310
+  PORT=${digit}3000
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/intake_$name
+  unset TEMPORAL_ADDRESS S3_ENDPOINT CLAMD_HOST WORK_DIR
+  LOG_LEVEL=${LOG_LEVEL:-warn}
+  stack_export_app_env
+}
+
 stack_export_app_env() {
   export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}"
   export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
