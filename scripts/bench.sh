@@ -15,19 +15,7 @@ bash scripts/bootstrap.sh
 npm run build --silent
 [ -f "dist/bench/$BENCH/run.js" ] || die "no benchmark dist/bench/$BENCH/run.js (is bench/$BENCH/run.ts there?)"
 
-# A fresh stack each time, so figures do not depend on what earlier runs left behind.
-mkdir -p "$RUN_DIR"
-stack_stop_leftovers
-rm -rf "$RUN_DIR"
-mkdir -p "$RUN_DIR"
-trap stop_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-ensure_postgres fresh
-start_temporal
-start_minio
-start_clamd
-npm run migrate --silent
+start_throwaway_stack stop_all
 
 status=0
 node "dist/bench/$BENCH/run.js" "$@" || status=$?

@@ -40,20 +40,7 @@ npm run typecheck --silent
 phase_done
 
 phase stack
-mkdir -p "$RUN_DIR"
-stack_stop_leftovers
-rm -rf "$RUN_DIR"
-mkdir -p "$RUN_DIR"
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-ensure_postgres fresh
-start_temporal
-start_minio
-start_clamd
-# The e2e specs start the API from dist/ against this database; only the integration helpers
-# migrate on their own, and jest may run the e2e project first.
-npm run migrate --silent
+start_throwaway_stack finish
 phase_done
 
 phase jest

@@ -31,6 +31,26 @@ use_throwaway_stack() {
   stack_export_app_env
 }
 
+# Starts a throwaway stack from nothing (see use_throwaway_stack), migrated, with `on_exit` as the
+# EXIT trap so it is stopped however the run ends. Earlier runs leave nothing that could skew it.
+start_throwaway_stack() {
+  local on_exit=$1
+  mkdir -p "$RUN_DIR"
+  stack_stop_leftovers
+  rm -rf "$RUN_DIR"
+  mkdir -p "$RUN_DIR"
+  # shellcheck disable=SC2064  # the handler's name is fixed now, on purpose
+  trap "$on_exit" EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM HUP
+  ensure_postgres fresh
+  start_temporal
+  start_minio
+  start_clamd
+  # The API does not migrate on start (scripts and the container entry point do).
+  npm run migrate --silent
+}
+
 stack_export_app_env() {
   export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}"
   export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
