@@ -1,8 +1,8 @@
-import { createServer, request as httpRequest, Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CreatedTenant } from '../../src/tenants/tenants.controller';
 import type { CreatedUpload } from '../../src/uploads/uploads.dto';
+import { putPresigned } from '../../test/support/api-client';
 
 export interface TenantCredentials {
   apiKey: string;
@@ -27,7 +27,8 @@ export class IntakeApi {
   /** create -> PUT to the presigned URL -> complete; resolves with the upload id once completed. */
   async upload(apiKey: string, bytes: Buffer, filename: string, contentType: string): Promise<string> {
     const created = await this.createUpload(apiKey, filename, contentType, bytes.length);
-    await putPresigned(created.upload.url, created.upload.headers, bytes);
+    const put = await putPresigned(created.upload.url, created.upload.headers, bytes);
+    if (put.status !== 200) throw new Error(`storage refused the PUT (${put.status}): ${put.body}`);
     await this.complete(apiKey, created.id);
     return created.id;
   }
@@ -42,27 +43,6 @@ export class IntakeApi {
     if (res.status !== expect) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
     return (text ? JSON.parse(text) : null) as T;
   }
-}
-
-/**
- * PUTs bytes with exactly the headers the API handed out (node:http, because fetch does not let
- * the caller set Content-Length, and both it and Content-Type are part of the signature).
- */
-export function putPresigned(url: string, headers: Record<string, string>, body: Buffer): Promise<void> {
-  const request = url.startsWith('https:') ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'PUT', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if (res.statusCode === 200) resolve();
-        else reject(new Error(`storage refused the PUT (${res.statusCode}): ${Buffer.concat(chunks).toString('utf8')}`));
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 export interface Outcome {

@@ -1,84 +1,16 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-
-/** dist/ (this file runs as dist/bench/pipeline/processes.js) and the repository root above it. */
-const DIST = join(__dirname, '..', '..');
-const ROOT = join(DIST, '..');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** One API or worker process, started from dist/ as production runs it; output goes to a log file. */
-class AppProcess {
-  readonly exited: Promise<void>;
-  private stopping = false;
-
-  constructor(
-    readonly name: string,
-    readonly logPath: string,
-    private readonly child: ChildProcess,
-  ) {
-    const log = createWriteStream(logPath);
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
-
-  static start(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): AppProcess {
-    const script = join(DIST, 'src', entry);
-    if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\``);
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    return new AppProcess(name, join(logDir, `${name}.log`), child);
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Rejects if the process exits before stop() was asked for. */
-  unexpectedExit(): Promise<never> {
-    return this.exited.then(() => {
-      if (!this.stopping) throw new Error(`${this.name} exited unexpectedly (${this.describeExit()}); see ${this.logPath}`);
-      return new Promise<never>(() => undefined);
-    });
-  }
-
-  /** SIGTERM (the worker drains, up to its 20 s grace time), then SIGKILL if it lingers. */
-  async stop(timeoutMs = 30_000): Promise<void> {
-    this.stopping = true;
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  private describeExit(): string {
-    return this.child.signalCode ? `signal ${this.child.signalCode}` : `code ${this.child.exitCode}`;
-  }
-}
+import { PlatformProcess, freePort } from '../../test/support/platform';
 
 /** The API and one worker, both with the bench's environment, and the URL the API listens on. */
 export class Platform {
   private constructor(
     readonly apiUrl: string,
-    private readonly processes: AppProcess[],
+    private readonly processes: PlatformProcess[],
   ) {}
 
   static async start(env: NodeJS.ProcessEnv, logDir: string): Promise<Platform> {
     const port = await freePort();
-    const api = AppProcess.start('api', 'main.js', { ...env, HOST: '127.0.0.1', PORT: String(port) }, logDir);
-    const worker = AppProcess.start('worker', 'worker.js', env, logDir);
+    const api = PlatformProcess.spawn('api', 'main', { ...env, HOST: '127.0.0.1', PORT: String(port) }, logDir);
+    const worker = PlatformProcess.spawn('worker', 'worker', env, logDir);
     const platform = new Platform(`http://127.0.0.1:${port}`, [api, worker]);
     try {
       await Promise.race([platform.waitHealthy(60_000), platform.unexpectedExit()]);

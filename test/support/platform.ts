@@ -1,11 +1,21 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { eventually } from './stack';
 
-const ROOT = resolve(__dirname, '..', '..');
-const LOG_DIR = join(ROOT, '.run', 'test', 'logs');
+// Jest-free on purpose: the benchmarks use these too (compiled under dist/).
+
+/** The repository root: the nearest folder above with package.json, from test/support or dist/. */
+function repoRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`no package.json above ${from}`);
+}
+
+const ROOT = repoRoot(__dirname);
+const TEST_LOG_DIR = join(ROOT, '.run', 'test', 'logs');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -21,14 +31,15 @@ export async function freePort(): Promise<number> {
 /** A real API or worker process, started from the build in dist/ exactly as production runs it. */
 export class PlatformProcess {
   private output = '';
+  private stopping = false;
   readonly exited: Promise<number | null>;
 
   private constructor(
     readonly name: string,
     readonly child: ChildProcess,
+    readonly logPath: string,
   ) {
-    mkdirSync(LOG_DIR, { recursive: true });
-    const log = createWriteStream(join(LOG_DIR, `${name}-${child.pid}.log`));
+    const log = createWriteStream(logPath);
     const capture = (chunk: Buffer) => {
       this.output += chunk.toString('utf8');
       log.write(chunk);
@@ -38,15 +49,24 @@ export class PlatformProcess {
     this.exited = new Promise((done) => child.once('exit', (code) => done(code)));
   }
 
-  static spawn(name: string, entry: 'main' | 'worker', env: NodeJS.ProcessEnv): PlatformProcess {
+  static spawn(name: string, entry: 'main' | 'worker', env: NodeJS.ProcessEnv, logDir = TEST_LOG_DIR): PlatformProcess {
     const script = join(ROOT, 'dist', 'src', `${entry}.js`);
     if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` (npm test does)`);
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
-    return new PlatformProcess(name, child);
+    mkdirSync(logDir, { recursive: true });
+    const child = spawn(process.execPath, [script], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new PlatformProcess(name, child, join(logDir, `${name}-${child.pid}.log`));
   }
 
   get logs(): string {
     return this.output;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   async waitForLog(pattern: RegExp, timeoutMs = 30_000): Promise<void> {
@@ -60,10 +80,32 @@ export class PlatformProcess {
     );
   }
 
-  /** SIGKILL: the process gets no chance to clean up, as when a machine dies. */
+  /** Sends `signal` and waits for the exit; SIGKILL gives no chance to clean up, as when a machine dies. */
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    this.stopping = true;
+    if (this.running) this.child.kill(signal);
     return this.exited;
+  }
+
+  /** SIGTERM (the worker drains, up to its 20 s grace time), then SIGKILL if it lingers. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    this.stopping = true;
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Rejects if the process exits before kill() or stop() was asked for; never resolves otherwise. */
+  unexpectedExit(): Promise<never> {
+    return this.exited.then(() => {
+      if (!this.stopping) {
+        const how = this.child.signalCode ? `signal ${this.child.signalCode}` : `code ${this.child.exitCode}`;
+        throw new Error(`${this.name} exited unexpectedly (${how}); see ${this.logPath}`);
+      }
+      return new Promise<never>(() => undefined);
+    });
   }
 }
 
