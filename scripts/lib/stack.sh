@@ -14,7 +14,6 @@ STACK_STOP_TIMEOUT=${STACK_STOP_TIMEOUT:-15}    # seconds a process gets to exit
 say() { printf '  %-12s %s\n' "$1" "$2"; }
 die() { echo "error: $*" >&2; exit 1; }
 
-# The app's environment, derived from the stack's ports. Values already in the environment win.
 # A throwaway stack for test or bench runs: fixed ports from a base digit (1 -> 17233, 19000,
 # 13310, 13000 ...) and its own database, which is dropped and recreated. Fixed on purpose: a
 # DATABASE_URL or port inherited from a dev shell must never be dropped or reused.
@@ -51,6 +50,7 @@ start_throwaway_stack() {
   npm run migrate --silent
 }
 
+# The app's environment, derived from the stack's ports. Values already in the environment win.
 stack_export_app_env() {
   export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}"
   export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"

@@ -12,7 +12,7 @@ export interface ReceivedWebhook {
 /** A tenant's webhook endpoint on loopback: records every delivery; can be told to fail. */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
-  /** Status to answer with; the next `failNext` deliveries get 500 first. */
+  /** How many of the next deliveries to answer with 500 (and not record). */
   failNext = 0;
   private server?: Server;
   url = '';
