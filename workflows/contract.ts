@@ -45,4 +45,9 @@ export const REJECTION_CODES: ReadonlySet<string> = new Set([
   'SCAN_LIMIT_EXCEEDED',
   'IMAGE_TOO_LARGE',
   'CORRUPT_MEDIA',
+  'TAMPERED',
+  'VIDEO_TOO_LARGE',
+  'VIDEO_TOO_LONG',
+  'VIDEO_FRAME_RATE_TOO_HIGH',
+  'TOO_MANY_STREAMS',
 ]);

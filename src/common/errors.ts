@@ -29,6 +29,16 @@ export enum ErrorCode {
   SCAN_LIMIT_EXCEEDED = 'SCAN_LIMIT_EXCEEDED',
   IMAGE_TOO_LARGE = 'IMAGE_TOO_LARGE',
   CORRUPT_MEDIA = 'CORRUPT_MEDIA',
+  /** The object changed after the client declared it complete (its ETag no longer matches). */
+  TAMPERED = 'TAMPERED',
+  /** Video over VIDEO_MAX_WIDTH / VIDEO_MAX_HEIGHT / VIDEO_MAX_PIXELS. */
+  VIDEO_TOO_LARGE = 'VIDEO_TOO_LARGE',
+  /** Video longer than VIDEO_MAX_DURATION_SECONDS. */
+  VIDEO_TOO_LONG = 'VIDEO_TOO_LONG',
+  /** Video frame rate over VIDEO_MAX_FRAME_RATE. */
+  VIDEO_FRAME_RATE_TOO_HIGH = 'VIDEO_FRAME_RATE_TOO_HIGH',
+  /** More streams than VIDEO_MAX_STREAMS. */
+  TOO_MANY_STREAMS = 'TOO_MANY_STREAMS',
 
   // Pipeline failure after retries
   PROCESSING_FAILED = 'PROCESSING_FAILED',

@@ -46,6 +46,13 @@ export const configSchema = z.object({
   IMAGE_MAX_DIMENSION: z.coerce.number().int().positive().default(2048),
   THUMBNAIL_SIZE: z.coerce.number().int().positive().default(320),
   VIDEO_MAX_DIMENSION: z.coerce.number().int().positive().default(1920),
+  /** Video inputs are measured with ffprobe and refused above these before anything decodes them. */
+  VIDEO_MAX_WIDTH: z.coerce.number().int().positive().default(7680),
+  VIDEO_MAX_HEIGHT: z.coerce.number().int().positive().default(4320),
+  VIDEO_MAX_PIXELS: z.coerce.number().int().positive().default(7680 * 4320),
+  VIDEO_MAX_DURATION_SECONDS: z.coerce.number().positive().default(4 * 3600),
+  VIDEO_MAX_FRAME_RATE: z.coerce.number().positive().default(120),
+  VIDEO_MAX_STREAMS: z.coerce.number().int().positive().default(16),
   FFMPEG_PATH: z.string().default('ffmpeg'),
   FFPROBE_PATH: z.string().default('ffprobe'),
   /** Empty: the exiftool bundled with exiftool-vendored. */
