@@ -141,6 +141,14 @@ require_free_ports() { # name port...
 http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
 
 # --- Temporal dev server; --db-filename makes workflows survive a restart.
+# The dev server reads each shard's transfer queue at 20 reads/s by default, which adds ~45 ms to
+# every workflow and activity task once a few are in flight, and spreads a task queue over four
+# partitions (a poller on one can wait seconds for a task on another). One process, one partition.
+TEMPORAL_DISPATCH_CONFIG=(
+  --dynamic-config-value history.transferProcessorMaxPollRPS=1000
+  --dynamic-config-value matching.numTaskqueueReadPartitions=1
+  --dynamic-config-value matching.numTaskqueueWritePartitions=1
+)
 start_temporal() {
   require_free_ports temporal "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
   # Eager activity execution hands an activity to the worker in the reply that schedules it,
@@ -148,7 +156,8 @@ start_temporal() {
   start_bg temporal "$RUN_DIR/temporal.log" temporal server start-dev \
     --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
     --db-filename "$RUN_DIR/temporal.db" --namespace "${TEMPORAL_NAMESPACE:-default}" --log-level warn \
-    --dynamic-config-value system.enableActivityEagerExecution=true
+    --dynamic-config-value system.enableActivityEagerExecution=true \
+    "${TEMPORAL_DISPATCH_CONFIG[@]}"
   wait_ready temporal temporal_serving
 }
 
