@@ -3,9 +3,10 @@ import { Tenant } from './entities/tenant.entity';
 import { UploadOutput } from './entities/upload-output.entity';
 import { Upload } from './entities/upload.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+import { TrustedOriginal1764100000000 } from './migrations/1764100000000-trusted-original';
 
 export const ENTITIES = [Tenant, Upload, UploadOutput];
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, TrustedOriginal1764100000000];
 
 /** Schema changes go through migrations only; `synchronize` stays off everywhere. */
 export function createDataSource(databaseUrl: string, poolSize = 10): DataSource {

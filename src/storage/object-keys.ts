@@ -1,9 +1,15 @@
 /**
  * Deterministic object keys: a retried activity writes the same key, so outputs are overwritten,
  * never duplicated. User input (filenames) never reaches a key.
+ *
+ * Trust boundary: `incoming` is the only key a client ever gets a URL for. Once verify has checked
+ * it, the worker copies it (conditional on the ETag recorded at complete) to `original`, which no
+ * presigned URL names, and every later step reads `original` only.
  */
 export const objectKeys = {
-  source: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/source`,
+  incoming: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/incoming`,
+  original: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/original`,
+  outputsPrefix: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/outputs/`,
   output: (tenantId: string, uploadId: string, file: string) => `uploads/${tenantId}/${uploadId}/outputs/${file}`,
-  quarantine: (tenantId: string, uploadId: string) => `quarantine/${tenantId}/${uploadId}/source`,
+  quarantine: (tenantId: string, uploadId: string) => `quarantine/${tenantId}/${uploadId}/original`,
 };

@@ -1,6 +1,8 @@
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -12,14 +14,22 @@ import {
 import { Upload as MultipartUpload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { AppConfig } from '../config/config';
 
 export interface ObjectHead {
   size: number;
   contentType: string | undefined;
   etag: string | undefined;
+}
+
+/** A conditional read or copy found the object changed (HTTP 412): it is not the one that was pinned. */
+export class ObjectChangedError extends Error {
+  constructor(readonly key: string) {
+    super('The object changed after it was pinned');
+    this.name = 'ObjectChangedError';
+  }
 }
 
 export interface PresignedPut {
@@ -66,22 +76,27 @@ export class ObjectStorage {
     return getSignedUrl(this.presignClient, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
   }
 
-  async head(key: string): Promise<ObjectHead | null> {
+  /** Size, type and ETag, or null when there is no object. With `ifMatch`, a changed object throws ObjectChangedError. */
+  async head(key: string, ifMatch?: string): Promise<ObjectHead | null> {
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: ifMatch }));
       return { size: res.ContentLength ?? 0, contentType: res.ContentType, etag: res.ETag };
     } catch (err) {
       if (isNotFound(err)) return null;
-      throw err;
+      throw changedOr(err, key);
     }
   }
 
-  /** The first bytes of an object (for type sniffing) without downloading the rest. */
-  async readHead(key: string, bytes: number): Promise<Buffer> {
-    const res = await this.client.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${bytes - 1}` }),
-    );
-    return Buffer.from(await res.Body!.transformToByteArray());
+  /** The first bytes of an object (for type sniffing) without downloading the rest; `ifMatch` pins the version. */
+  async readHead(key: string, bytes: number, ifMatch?: string): Promise<Buffer> {
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${bytes - 1}`, IfMatch: ifMatch }),
+      );
+      return Buffer.from(await res.Body!.transformToByteArray());
+    } catch (err) {
+      throw changedOr(err, key);
+    }
   }
 
   async openStream(key: string): Promise<Readable> {
@@ -89,7 +104,7 @@ export class ObjectStorage {
     return res.Body as Readable;
   }
 
-  /** Streams an object to a local file: media tools want seekable input, memory stays flat. */
+  /** Streams an object to a local file (tests and benchmarks; the pipeline reads through ingestOriginal). */
   async download(key: string, filePath: string): Promise<void> {
     await pipeline(await this.openStream(key), createWriteStream(filePath));
   }
@@ -108,16 +123,47 @@ export class ObjectStorage {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
   }
 
+  /** Deleting a key that does not exist succeeds (S3 semantics), so every delete is idempotent. */
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /** Deletes every object under a prefix (a page of up to 1000 keys per round trip). */
+  async deletePrefix(prefix: string): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const listed = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1000 }));
+      const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+      if (!keys.length) return deleted;
+      await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }));
+      deleted += keys.length;
+    }
+  }
+
+  /**
+   * Server-side copy, only if the source still has `ifMatch` as its ETag (else ObjectChangedError):
+   * what lands at `to` is exactly the version that was pinned. A single CopyObject handles up to
+   * 5 GiB, above the largest upload the scanner can vouch for.
+   */
+  async copy(from: string, to: string, ifMatch?: string): Promise<void> {
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: to,
+          CopySource: `${this.bucket}/${encodeURI(from)}`,
+          CopySourceIfMatch: ifMatch,
+        }),
+      );
+    } catch (err) {
+      throw changedOr(err, from);
+    }
   }
 
   /** Copy then delete. Idempotent: a retry after the delete finds the source gone and the copy in place. */
   async move(from: string, to: string): Promise<void> {
     if (await this.head(from)) {
-      await this.client.send(
-        new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: `${this.bucket}/${encodeURI(from)}` }),
-      );
+      await this.copy(from, to);
       await this.delete(from);
     } else if (!(await this.head(to))) {
       throw new Error(`cannot move ${from}: neither it nor ${to} exists`);
@@ -132,6 +178,13 @@ export class ObjectStorage {
     this.client.destroy();
     this.presignClient.destroy();
   }
+}
+
+/** S3 answers 412 Precondition Failed when an If-Match / x-amz-copy-source-if-match does not hold. */
+function changedOr(err: unknown, key: string): unknown {
+  const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+  if (status === 412 || (err instanceof Error && err.name === 'PreconditionFailed')) return new ObjectChangedError(key);
+  return err;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -40,8 +40,13 @@ export class Upload {
   @Column('bigint', { transformer: bigintAsNumber })
   size!: number;
 
-  @Column('text', { name: 'object_key' })
-  objectKey!: string;
+  /** The ETag of the incoming object when the client declared it complete: the version verify copies. */
+  @Column('text', { name: 'source_etag', nullable: true })
+  sourceEtag!: string | null;
+
+  /** SHA-256 (hex) of the original, set once its bytes were scanned clean. */
+  @Column('text', { nullable: true })
+  sha256!: string | null;
 
   @Column('text')
   status!: UploadStatus;

@@ -1,9 +1,11 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { WORKSPACE_DIR_PREFIX } from './workspace-sessions';
 
 /**
- * Removes scratch directories that nothing has written to for `maxIdleMs`: what a killed worker
- * left behind. A live transcode keeps writing its output, so its directory never looks idle.
+ * Removes session directories that nothing has written to for `maxIdleMs`: what a killed worker
+ * left behind. A live transcode keeps writing its output, so its directory never looks idle. Only
+ * directories named like a session are considered: WORK_DIR may be shared with other things.
  */
 export async function sweepIdleWorkspaces(workDir: string, maxIdleMs: number, now = Date.now()): Promise<string[]> {
   let entries: string[];
@@ -14,6 +16,7 @@ export async function sweepIdleWorkspaces(workDir: string, maxIdleMs: number, no
   }
   const removed: string[] = [];
   for (const entry of entries) {
+    if (!entry.startsWith(WORKSPACE_DIR_PREFIX)) continue;
     const dir = join(workDir, entry);
     const newest = await newestWrite(dir).catch(() => undefined);
     if (newest !== undefined && now - newest > maxIdleMs) {
