@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppConfig } from '../../src/config/config';
@@ -8,18 +7,21 @@ import type { MetadataReader } from '../../src/media/metadata-reader';
 import type { ClamdScanner } from '../../src/scanning/clamd-scanner';
 import { objectKeys } from '../../src/storage/object-keys';
 import type { ObjectStorage } from '../../src/storage/object-storage';
+import { SNIFF_BYTES, type TypeSniffer } from '../../src/media/type-sniffer';
+import { readOriginal } from '../../src/workspaces/read-original';
 import { uniqueCopy } from './sample-image';
 
 /** The project's own tools, built from the same config the worker builds them from. */
 export interface BareTools {
   config: Pick<AppConfig, 'WORK_DIR' | 'IMAGE_MAX_DIMENSION' | 'THUMBNAIL_SIZE'>;
   storage: ObjectStorage;
+  sniffer: TypeSniffer;
   scanner: ClamdScanner;
   metadata: MetadataReader;
   images: ImageProcessor;
 }
 
-export const STEPS = ['put source', 'get source', 'scan', 'metadata', 'optimized', 'thumbnail', 'put outputs'] as const;
+export const STEPS = ['put source', 'verify', 'read + scan', 'metadata', 'optimized', 'thumbnail', 'put outputs'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface BaselineResult {
@@ -46,14 +48,24 @@ async function processOnce(tools: BareTools, jpeg: Buffer, steps: Record<Step, n
   };
   const dir = await mkdtemp(join(config.WORK_DIR, `bench-${id}-`));
   try {
-    const sourceKey = objectKeys.source(TENANT, id);
+    const incoming = objectKeys.incoming(TENANT, id);
+    const original = objectKeys.original(TENANT, id);
     const source = join(dir, 'source');
     const optimized = join(dir, 'optimized.webp');
     const thumbnail = join(dir, 'thumbnail.webp');
-    await timed('put source', () => storage.putBuffer(sourceKey, jpeg, 'image/jpeg'));
-    await timed('get source', () => storage.download(sourceKey, source));
-    const verdict = await timed('scan', () => scanner.scan(createReadStream(source)));
-    if (!verdict.clean) throw new Error(`clamd flagged the sample image: ${verdict.signatures.join(', ')}`);
+    await timed('put source', () => storage.putBuffer(incoming, jpeg, 'image/jpeg'));
+    // What verify does: HEAD, sniff the first bytes, copy to the original, drop the incoming object.
+    await timed('verify', async () => {
+      const head = await storage.head(incoming);
+      await tools.sniffer.sniff(await storage.readHead(incoming, SNIFF_BYTES, head!.etag));
+      await storage.copy(incoming, original, head!.etag);
+      await storage.delete(incoming);
+    });
+    // What ingest does: one read of the original into a hash, a local file and clamd.
+    const read = await timed('read + scan', async () =>
+      readOriginal(await storage.openStream(original), source, { scanner }),
+    );
+    if (!read.verdict?.clean) throw new Error('clamd did not pass the sample image');
     await timed('metadata', () => metadata.readImage(source));
     await timed('optimized', () => images.renderWebp(source, optimized, config.IMAGE_MAX_DIMENSION));
     await timed('thumbnail', () => images.renderWebp(source, thumbnail, config.THUMBNAIL_SIZE, 75));
@@ -66,18 +78,36 @@ async function processOnce(tools: BareTools, jpeg: Buffer, steps: Record<Step, n
   }
 }
 
-/** Sequential, in this process: `warmup` untimed images, then `n` timed ones. */
-export async function runBaseline(tools: BareTools, jpeg: Buffer, n: number, warmup: number, runTag: string): Promise<BaselineResult> {
+/**
+ * In this process, `concurrency` images at a time (the platform's in-flight count, so the ratio
+ * compares equal parallelism): `warmup` untimed images, then `n` timed ones.
+ */
+export async function runBaseline(
+  tools: BareTools,
+  jpeg: Buffer,
+  opts: { n: number; warmup: number; concurrency: number; runTag: string },
+): Promise<BaselineResult> {
+  const { n, warmup, concurrency, runTag } = opts;
   await mkdir(tools.config.WORK_DIR, { recursive: true });
   const steps = Object.fromEntries(STEPS.map((s) => [s, 0])) as Record<Step, number>;
   const discarded = Object.fromEntries(STEPS.map((s) => [s, 0])) as Record<Step, number>;
-  for (let i = 0; i < warmup; i++) await processOnce(tools, uniqueCopy(jpeg, `${runTag} baseline warmup ${i}`), discarded);
+  await inParallel(warmup, concurrency, (i) => processOnce(tools, uniqueCopy(jpeg, `${runTag} baseline warmup ${i}`), discarded));
   const started = performance.now();
-  for (let i = 0; i < n; i++) {
+  let done = 0;
+  await inParallel(n, concurrency, async (i) => {
     await processOnce(tools, uniqueCopy(jpeg, `${runTag} baseline ${i}`), steps);
-    progress('baseline', i + 1, n, started);
-  }
+    progress('baseline', ++done, n, started);
+  });
   return { images: n, seconds: (performance.now() - started) / 1000, steps };
+}
+
+/** Runs work(0..count-1) with at most `limit` in flight. */
+async function inParallel(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
 }
 
 /** A progress line every 10% on stderr, so stdout stays the report. */

@@ -54,7 +54,7 @@ export function printReport(r: Report): void {
   out.push(
     table([
       ['path', 'images', 'seconds', 'images/s'],
-      ['baseline: bare loop, sequential, in-process', String(r.baseline.images), r.baseline.seconds.toFixed(1), baseRate.toFixed(3)],
+      [`baseline: bare loop, ${r.concurrency} at a time, in-process`, String(r.baseline.images), r.baseline.seconds.toFixed(1), baseRate.toFixed(3)],
       ['platform: API + Temporal + worker', String(r.platform.images), r.platform.seconds.toFixed(1), platRate.toFixed(3)],
     ]),
   );

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/config';
 import { ImageProcessor } from '../../src/media/image-processor';
 import { MetadataReader } from '../../src/media/metadata-reader';
+import { TypeSniffer } from '../../src/media/type-sniffer';
 import { ClamdScanner } from '../../src/scanning/clamd-scanner';
 import { ObjectStorage } from '../../src/storage/object-storage';
 import { BareTools, runBaseline } from './baseline';
@@ -65,6 +66,7 @@ async function main() {
   const tools: BareTools = {
     config,
     storage: new ObjectStorage(config),
+    sniffer: new TypeSniffer(),
     scanner: new ClamdScanner({ host: config.CLAMD_HOST, port: config.CLAMD_PORT, timeoutMs: config.CLAMD_TIMEOUT_MS }),
     metadata: new MetadataReader({ exiftoolPath: config.EXIFTOOL_PATH, ffprobePath: config.FFPROBE_PATH }),
     images: new ImageProcessor({ maxInputPixels: config.MAX_IMAGE_PIXELS }),
@@ -94,8 +96,10 @@ async function main() {
     crashed.catch(() => undefined); // seen by whichever phase is running; not unhandled in between
     const guarded = <T>(work: Promise<T>) => Promise.race([work, crashed]);
 
-    step(`baseline: ${WARMUP} warm-up + ${opts.n} images, one at a time, in this process`);
-    const baseline = await guarded(runBaseline(tools, photo.jpeg, opts.n, WARMUP, runTag));
+    step(`baseline: ${WARMUP} warm-up + ${opts.n} images, ${opts.concurrency} at a time, in this process`);
+    const baseline = await guarded(
+      runBaseline(tools, photo.jpeg, { n: opts.n, warmup: WARMUP, concurrency: opts.concurrency, runTag }),
+    );
 
     const api = new IntakeApi(platform.apiUrl);
     const { apiKey } = await api.createTenant(config.ADMIN_TOKEN, 'pipeline bench', webhooks.url);
