@@ -8,12 +8,12 @@ import type { ObjectStorage } from '../src/storage/object-storage';
 import type { TenantStore } from '../src/tenants/tenant-store';
 import type { UploadStore } from '../src/uploads/upload-store';
 import type { WebhookSender } from '../src/webhooks/webhook-sender';
+import type { WorkspaceSessions } from '../src/workspaces/workspace-sessions';
 
 /** Everything the activities touch, injected so each can be built against real or test parts. */
 export interface ActivityDeps {
   config: Pick<
     AppConfig,
-    | 'WORK_DIR'
     | 'SCAN_MAX_BYTES'
     | 'IMAGE_MAX_DIMENSION'
     | 'THUMBNAIL_SIZE'
@@ -28,4 +28,6 @@ export interface ActivityDeps {
   images: ImageProcessor;
   videos: VideoTranscoder;
   webhooks: WebhookSender;
+  /** This worker's local copies of originals (one read per upload per worker). */
+  sessions: WorkspaceSessions;
 }

@@ -1,29 +1,55 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { objectKeys } from '../src/storage/object-keys';
 import type { TerminalStatus } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
 import { about, activityLog } from './support';
 
-/** Terminal bookkeeping: the final status, and clean-up of uploads that never arrived. */
+/** Terminal bookkeeping: the final status, and what storage keeps (or not) of the upload. */
 export function finishActivities({ uploads, storage }: ActivityDeps) {
+  /** Bookkeeping on a row that is gone would retry forever: that is a bug, not an outage. */
+  async function getUpload(uploadId: string) {
+    const upload = await uploads.findById(uploadId);
+    if (!upload) throw ApplicationFailure.nonRetryable(`upload ${uploadId} does not exist`, 'UPLOAD_NOT_FOUND');
+    return upload;
+  }
+
   return {
+    /**
+     * Records the outcome. Whatever it is, nothing a client wrote stays at the incoming key; a
+     * rejected or failed upload also loses its original and any partial outputs (an infected one
+     * was already moved under quarantine/).
+     */
     async finishUpload(input: {
       uploadId: string;
       status: Exclude<TerminalStatus, 'expired'>;
       error: { code: string; message: string } | null;
     }): Promise<void> {
-      const upload = await uploads.get(input.uploadId);
+      const upload = await getUpload(input.uploadId);
       await uploads.finish(input.uploadId, input.status, input.error);
+      await storage.delete(objectKeys.incoming(upload.tenantId, upload.id));
+      if (input.status !== 'ready') {
+        await uploads.deleteOutputs(upload.id);
+        await storage.deletePrefix(objectKeys.outputsPrefix(upload.tenantId, upload.id));
+        await storage.delete(objectKeys.original(upload.tenantId, upload.id));
+      }
       activityLog().info('upload finished', { ...about(upload), status: input.status, error: input.error?.code });
     },
 
     /** The upload window closed: drop whatever partial object exists and mark the upload expired. */
     async expireUpload({ uploadId }: { uploadId: string }): Promise<void> {
-      const upload = await uploads.get(uploadId);
-      await storage.delete(upload.objectKey);
+      const upload = await getUpload(uploadId);
+      await storage.delete(objectKeys.incoming(upload.tenantId, upload.id));
       await uploads.finish(uploadId, 'expired', {
         code: 'UPLOAD_EXPIRED',
         message: 'No upload was completed before expiresAt',
       });
       activityLog().info('upload expired', about(upload));
+    },
+
+    /** After the upload URL has expired: removes anything PUT to it after the upload ended. */
+    async deleteIncoming({ uploadId }: { uploadId: string }): Promise<void> {
+      const upload = await getUpload(uploadId);
+      await storage.delete(objectKeys.incoming(upload.tenantId, upload.id));
     },
   };
 }

@@ -1,25 +1,38 @@
 import type { ActivityDeps } from './deps';
 import { finishActivities } from './finish';
+import { ingestActivities, releaseActivities } from './ingest';
 import { metadataActivities } from './metadata';
 import { notifyActivities } from './notify';
 import { processActivities } from './process';
-import { scanActivities } from './scan';
 import { thumbnailActivities } from './thumbnail';
 import { verifyActivities } from './verify';
 
 export type { ActivityDeps } from './deps';
 
-/** All pipeline activities, in pipeline order, built from their dependencies. */
+/**
+ * All pipeline activities, in pipeline order, built from their dependencies. The worker registers
+ * them by where they run (see SESSION_ACTIVITIES).
+ */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...verifyActivities(deps),
-    ...scanActivities(deps),
+    ...ingestActivities(deps),
     ...metadataActivities(deps),
     ...processActivities(deps),
     ...thumbnailActivities(deps),
+    ...releaseActivities(deps),
     ...finishActivities(deps),
     ...notifyActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The steps that read a worker's local copy: registered on that worker's own task queue only. */
+export const SESSION_ACTIVITIES = [
+  'extractMetadata',
+  'processImage',
+  'transcodeVideo',
+  'createThumbnail',
+  'releaseWorkspace',
+] as const satisfies ReadonlyArray<keyof Activities>;

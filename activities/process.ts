@@ -1,26 +1,22 @@
 import { Context } from '@temporalio/activity';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode } from '../src/common/errors';
-import { CorruptVideoError } from '../src/media/video-transcoder';
 import type { ActivityDeps } from './deps';
-import { about, activityLog, publishOutput, rejectUnreadableImage, rejection, withWorkspace } from './support';
+import { about, activityLog, publishOutput, rejectUnreadableMedia, withLocalCopy } from './support';
 
 /** The main rendition is always called "optimized": WebP for images, H.264/AAC MP4 for video. */
 export const OPTIMIZED = 'optimized';
 
-/** Step 4: compress images, transcode video. Outputs go to deterministic keys and are upserted. */
+/** Step 4: compress images, transcode video, from the worker's local copy of the original. */
 export function processActivities(deps: ActivityDeps) {
-  const { uploads, storage, images, videos, metadata, config } = deps;
+  const { uploads, images, videos, metadata, sessions, config } = deps;
   return {
     async processImage({ uploadId }: { uploadId: string }): Promise<void> {
       const upload = await uploads.get(uploadId);
       await uploads.setStage(uploadId, 'processing');
-      await withWorkspace(config.WORK_DIR, upload, async (dir) => {
-        const source = join(dir, 'source');
+      await withLocalCopy(sessions, uploadId, async ({ dir, sourcePath }) => {
         const output = join(dir, 'optimized.webp');
-        await storage.download(upload.objectKey, source);
-        const rendered = await images.renderWebp(source, output, config.IMAGE_MAX_DIMENSION).catch(rejectUnreadableImage);
+        const rendered = await images.renderWebp(sourcePath, output, config.IMAGE_MAX_DIMENSION).catch(rejectUnreadableMedia);
         await publishOutput(deps, upload, output, {
           name: OPTIMIZED,
           file: 'optimized.webp',
@@ -32,9 +28,9 @@ export function processActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Runs on the transcode task queue. Heartbeats progress (also written to the database for the
-     * status API); if this worker dies, heartbeats stop and Temporal hands the job to another worker,
-     * which starts the rendition again and overwrites the same key.
+     * Runs on the worker that holds the local copy (its transcode queue). Heartbeats progress, also
+     * written to the database for the status API. If this worker dies, heartbeats stop; the workflow
+     * then has another worker take the upload from the original again.
      */
     async transcodeVideo({ uploadId }: { uploadId: string }): Promise<void> {
       const ctx = Context.current();
@@ -44,13 +40,11 @@ export function processActivities(deps: ActivityDeps) {
       let lastSaved = -1;
       const beat = setInterval(() => ctx.heartbeat({ percent }), 2000);
       try {
-        await withWorkspace(config.WORK_DIR, upload, async (dir) => {
-          const source = join(dir, 'source');
+        await withLocalCopy(sessions, uploadId, async ({ dir, sourcePath }) => {
           const output = join(dir, 'optimized.mp4');
-          await storage.download(upload.objectKey, source);
           ctx.heartbeat({ percent });
           await videos
-            .transcodeMp4(source, output, {
+            .transcodeMp4(sourcePath, output, {
               signal: ctx.cancellationSignal,
               onProgress: (p) => {
                 percent = Math.floor(p);
@@ -61,10 +55,7 @@ export function processActivities(deps: ActivityDeps) {
                 }
               },
             })
-            .catch((err) => {
-              if (err instanceof CorruptVideoError) throw rejection(ErrorCode.CORRUPT_MEDIA, err.message);
-              throw err;
-            });
+            .catch(rejectUnreadableMedia);
           const probed = await metadata.readAv(output, 'video');
           const { size } = await stat(output);
           await publishOutput(deps, upload, output, {

@@ -1,12 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ErrorCode } from '../src/common/errors';
 import type { Upload } from '../src/database/entities/upload.entity';
 import { objectKeys } from '../src/storage/object-keys';
 import type { ActivityDeps } from './deps';
 import { CorruptImageError, ImageTooLargeError } from '../src/media/image-processor';
+import { CorruptVideoError } from '../src/media/video-transcoder';
+import { WorkspaceLostError, WorkspaceSession, WorkspaceSessions } from '../src/workspaces/workspace-sessions';
 
 /**
  * An expected outcome about the file itself: typed by its stable code, never retried. The workflow
@@ -14,17 +14,6 @@ import { CorruptImageError, ImageTooLargeError } from '../src/media/image-proces
  */
 export function rejection(code: ErrorCode, message: string, details?: Record<string, unknown>): ApplicationFailure {
   return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: details ? [details] : [] });
-}
-
-/** A scratch directory for one activity attempt, removed afterwards whatever happens. */
-export async function withWorkspace<T>(workDir: string, upload: Upload, fn: (dir: string) => Promise<T>): Promise<T> {
-  await mkdir(workDir, { recursive: true });
-  const dir = await mkdtemp(join(workDir, `${upload.id}-`));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 /** Log fields that tie a line to its upload and tenant. */
@@ -36,11 +25,49 @@ export function activityLog() {
   return Context.current().log;
 }
 
-/** sharp refusing the input is about the file (too many pixels, broken data), not a transient fault. */
-export function rejectUnreadableImage(err: unknown): never {
-  if (err instanceof ImageTooLargeError) throw rejection(ErrorCode.IMAGE_TOO_LARGE, err.message);
-  if (err instanceof CorruptImageError) throw rejection(ErrorCode.CORRUPT_MEDIA, err.message);
-  throw err;
+/**
+ * A decoder refusing the input is about the file (too many pixels, broken data), not a transient
+ * fault: rethrown as a rejection. Anything else (a missing tool, a killed process) is rethrown as is
+ * and retried.
+ */
+export function rejectUnreadableMedia(err: unknown): never {
+  throw asMediaRejection(err) ?? err;
+}
+
+/** The rejection a decoder's typed error stands for, if it is about the file. */
+export function asMediaRejection(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ImageTooLargeError) return rejection(ErrorCode.IMAGE_TOO_LARGE, err.message);
+  if (err instanceof CorruptImageError || err instanceof CorruptVideoError) return rejection(ErrorCode.CORRUPT_MEDIA, err.message);
+  return undefined;
+}
+
+/** Activities on a worker's own queue find their upload's session there, or the workflow must start over. */
+export const WORKSPACE_LOST = 'WORKSPACE_LOST';
+
+const HEARTBEAT_MS = 5_000;
+
+/**
+ * Runs a step on this worker's local copy of the upload, heartbeating meanwhile so a dead worker is
+ * noticed within the heartbeat timeout. No copy here means this worker is not the one holding the
+ * upload any more: a non-retryable WORKSPACE_LOST, upon which the workflow starts over elsewhere.
+ */
+export async function withLocalCopy<T>(
+  sessions: WorkspaceSessions,
+  uploadId: string,
+  fn: (session: WorkspaceSession) => Promise<T>,
+): Promise<T> {
+  const ctx = Context.current();
+  const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
+  try {
+    return await sessions.use(uploadId, fn);
+  } catch (err) {
+    if (err instanceof WorkspaceLostError) {
+      throw ApplicationFailure.nonRetryable(`no local copy of upload ${uploadId} on this worker`, WORKSPACE_LOST);
+    }
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 export interface RenderedOutput {
@@ -53,7 +80,12 @@ export interface RenderedOutput {
   height: number | null;
 }
 
-/** Uploads a rendition to its deterministic key and upserts its row: a retry overwrites both. */
+/**
+ * Uploads a rendition to its deterministic key and upserts its row: a retry overwrites both. An
+ * attempt that outlived the upload (it already ended) is fenced off: its row is not written, and
+ * its object is removed unless the upload is `ready` (then the key holds the finished attempt's
+ * rendition of the same original).
+ */
 export async function publishOutput(
   { storage, uploads }: Pick<ActivityDeps, 'storage' | 'uploads'>,
   upload: Upload,
@@ -62,7 +94,7 @@ export async function publishOutput(
 ): Promise<void> {
   const key = objectKeys.output(upload.tenantId, upload.id, output.file);
   await storage.uploadFile(key, localPath, output.contentType);
-  await uploads.upsertOutput(upload.id, {
+  const written = await uploads.upsertOutput(upload.id, {
     name: output.name,
     objectKey: key,
     contentType: output.contentType,
@@ -70,4 +102,9 @@ export async function publishOutput(
     width: output.width,
     height: output.height,
   });
+  if (!written) {
+    const now = await uploads.get(upload.id);
+    if (now.status !== 'ready') await storage.delete(key);
+    throw ApplicationFailure.nonRetryable(`upload ${upload.id} already ended as ${now.status}`, 'UPLOAD_ENDED');
+  }
 }

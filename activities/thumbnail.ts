@@ -1,25 +1,23 @@
 import { join } from 'node:path';
 import type { ActivityDeps } from './deps';
-import { about, activityLog, publishOutput, rejectUnreadableImage, withWorkspace } from './support';
+import { about, activityLog, publishOutput, rejectUnreadableMedia, withLocalCopy } from './support';
 
 /** Step 5: a WebP `thumbnail` (long side THUMBNAIL_SIZE) from the image, or a frame of the video. */
 export function thumbnailActivities(deps: ActivityDeps) {
-  const { uploads, storage, images, videos, config } = deps;
+  const { uploads, images, videos, sessions, config } = deps;
   return {
     async createThumbnail({ uploadId }: { uploadId: string }): Promise<void> {
       const upload = await uploads.get(uploadId);
       await uploads.setStage(uploadId, 'thumbnailing');
-      await withWorkspace(config.WORK_DIR, upload, async (dir) => {
-        const source = join(dir, 'source');
+      await withLocalCopy(sessions, uploadId, async ({ dir, sourcePath }) => {
         const output = join(dir, 'thumbnail.webp');
-        await storage.download(upload.objectKey, source);
-        let still = source;
+        let still = sourcePath;
         if (upload.kind === 'video') {
           const duration = Number(upload.metadata?.durationSeconds ?? 0);
           still = join(dir, 'frame.png');
-          await videos.extractFrame(source, still, Math.min(1, duration / 10));
+          await videos.extractFrame(sourcePath, still, Math.min(1, duration / 10)).catch(rejectUnreadableMedia);
         }
-        const rendered = await images.renderWebp(still, output, config.THUMBNAIL_SIZE, 75).catch(rejectUnreadableImage);
+        const rendered = await images.renderWebp(still, output, config.THUMBNAIL_SIZE, 75).catch(rejectUnreadableMedia);
         await publishOutput(deps, upload, output, {
           name: 'thumbnail',
           file: 'thumbnail.webp',

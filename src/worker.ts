@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createActivities } from '../activities';
-import { sweepIdleWorkspaces } from '../activities/workspaces';
+import { Activities, SESSION_ACTIVITIES, createActivities } from '../activities';
+import { sweepIdleWorkspaces } from './workspaces/sweep';
 import { TASK_QUEUES } from '../workflows/contract';
 import { AppConfig, loadConfig } from './config/config';
 import { NestPinoLogger, createLogger } from './common/logger';
@@ -19,9 +21,12 @@ import { TenantStore } from './tenants/tenant-store';
 import { UploadStore } from './uploads/upload-store';
 import { WebhookSender } from './webhooks/webhook-sender';
 import { WorkerModule } from './worker.module';
+import { WorkspaceRole, WorkspaceSessions } from './workspaces/workspace-sessions';
 
 /** Scratch directories idle this long belong to no live activity (transcodes write continuously). */
 const WORKSPACE_MAX_IDLE_MS = 60 * 60 * 1000;
+/** A session no step has used for this long was abandoned by its workflow (e.g. terminated). */
+const SESSION_MAX_IDLE_MS = 15 * 60 * 1000;
 
 /** Production loads the bundle built by `npm run build`; without it the worker bundles at start. */
 function workflowSource(config: AppConfig): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
@@ -38,6 +43,12 @@ async function main() {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: new NestPinoLogger(logger),
   });
+  const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const slots: Record<WorkspaceRole, number> = {
+    uploads: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    transcode: config.WORKER_MAX_CONCURRENT_TRANSCODES,
+  };
+  const sessions = new WorkspaceSessions({ workDir: config.WORK_DIR, workerId, slots, idleMs: SESSION_MAX_IDLE_MS });
   const activities = createActivities({
     config,
     uploads: app.get(UploadStore),
@@ -49,33 +60,41 @@ async function main() {
     images: app.get(ImageProcessor),
     videos: app.get(VideoTranscoder),
     webhooks: app.get(WebhookSender),
+    sessions,
   });
+  const sessionSteps = pick(activities, SESSION_ACTIVITIES);
+  const { ingestOriginal } = activities;
+  const sharedSteps = omit(activities, [...SESSION_ACTIVITIES, 'ingestOriginal']);
 
   const swept = await sweepIdleWorkspaces(config.WORK_DIR, WORKSPACE_MAX_IDLE_MS);
   if (swept.length) logger.info({ workDir: config.WORK_DIR, removed: swept.length }, 'removed idle scratch directories');
+  const reaper = setInterval(() => {
+    const reaped = sessions.reapIdle();
+    if (reaped.length) logger.warn({ uploadIds: reaped }, 'released abandoned workspaces');
+  }, 60_000);
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20s' } as const;
   const workers: Worker[] = [];
-  if (config.WORKER_QUEUES.includes('uploads')) {
-    const { transcodeVideo: _ownQueue, ...uploadActivities } = activities;
+  // Per role: the shared queue, where any worker may take an upload on (ingestOriginal), and this
+  // worker's own queue, where the steps on its local copies run. Sessions are bounded by the same
+  // slot count as the own queue's concurrency, so a step there never waits for a slot.
+  for (const role of config.WORKER_QUEUES) {
+    const shared = TASK_QUEUES[role];
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: TASK_QUEUES.uploads,
-        ...workflowSource(config),
-        activities: uploadActivities,
-        maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        taskQueue: shared,
+        ...(role === 'uploads' ? { ...workflowSource(config), activities: { ...sharedSteps, ingestOriginal } } : {}),
+        ...(role === 'transcode' ? { activities: { ingestOriginal } } : {}),
+        // Room for ingests waiting on a workspace besides the short steps (verify, webhooks).
+        maxConcurrentActivityTaskExecutions: slots[role] * 2 + (role === 'uploads' ? 2 : 0),
       }),
-    );
-  }
-  if (config.WORKER_QUEUES.includes('transcode')) {
-    workers.push(
       await Worker.create({
         ...common,
-        taskQueue: TASK_QUEUES.transcode,
-        activities: { transcodeVideo: activities.transcodeVideo },
-        maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_TRANSCODES,
+        taskQueue: sessions.localQueue(shared),
+        activities: sessionSteps,
+        maxConcurrentActivityTaskExecutions: slots[role],
       }),
     );
   }
@@ -85,10 +104,20 @@ async function main() {
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    clearInterval(reaper);
+    await sessions.closeAll();
     await connection.close();
     await app.close();
     logger.info('worker stopped');
   }
+}
+
+function pick<K extends keyof Activities>(all: Activities, names: readonly K[]): Pick<Activities, K> {
+  return Object.fromEntries(names.map((name) => [name, all[name]])) as Pick<Activities, K>;
+}
+
+function omit(all: Activities, names: ReadonlyArray<keyof Activities>): Partial<Activities> {
+  return Object.fromEntries(Object.entries(all).filter(([name]) => !names.includes(name as keyof Activities)));
 }
 
 main().catch((err) => {

@@ -5,13 +5,17 @@
 import { defineSignal } from '@temporalio/workflow';
 
 export const TASK_QUEUES = {
-  /** Workflows and the short activities. */
+  /**
+ * Workflows and the short activities. Each worker also polls its own queues, `<queue>@<worker id>`,
+ * for the steps that read its local copy of an upload (see activities/ingest.ts).
+ */
   uploads: 'intake-uploads',
   /** Long video jobs, so a separate worker pool can own the CPU. */
   transcode: 'intake-transcode',
 } as const;
 
 export const workflowIdFor = (uploadId: string) => `upload-${uploadId}`;
+export const incomingSweepWorkflowIdFor = (uploadId: string) => `upload-${uploadId}-incoming-sweep`;
 
 export interface UploadWorkflowInput {
   uploadId: string;
@@ -29,8 +33,16 @@ export interface UploadWorkflowResult {
 
 export type WebhookEvent = 'upload.ready' | 'upload.rejected' | 'upload.failed';
 
-/** Sent by `POST /v1/uploads/:id/complete`; idempotent inside the workflow. */
-export const uploadCompletedSignal = defineSignal('uploadCompleted');
+/** The object the client declared complete, pinned by its ETag; verify copies exactly that version. */
+export interface UploadCompleted {
+  etag: string;
+}
+
+/**
+ * Sent by `POST /v1/uploads/:id/complete` (and by upload modes that detect arrival themselves);
+ * the first one wins, later ones are ignored.
+ */
+export const uploadCompletedSignal = defineSignal<[UploadCompleted]>('uploadCompleted');
 
 /**
  * Failure types that end an upload as `rejected`: the file itself is the problem and retrying

@@ -1,2 +1,3 @@
 // Entry point for the workflow bundle: every workflow type the worker registers.
+export { incomingSweepWorkflow } from './incoming-sweep.workflow';
 export { uploadWorkflow } from './upload.workflow';

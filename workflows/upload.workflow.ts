@@ -1,13 +1,17 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  ParentClosePolicy,
+  TimeoutFailure,
   condition,
   log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { MediaKind } from '../src/database/entities/upload.entity';
 import {
   REJECTION_CODES,
   TASK_QUEUES,
@@ -15,41 +19,23 @@ import {
   UploadWorkflowInput,
   UploadWorkflowResult,
   WebhookEvent,
+  incomingSweepWorkflowIdFor,
   uploadCompletedSignal,
 } from './contract';
-
-// Milliseconds of work (a HEAD, a 4 KB range read, one-row updates): run inside the workflow task
-// as local activities, which saves a server round trip per step. Still retried, still idempotent.
-const quick = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+import { incomingSweepWorkflow } from './incoming-sweep.workflow';
 
 // Recording the outcome must not give up: a long database outage would otherwise leave the upload
-// stuck in `processing`. Unlimited attempts, backing off to a minute.
+// stuck in `processing`. Unlimited attempts, backing off to a minute. Milliseconds of work, so it
+// runs inside the workflow task as a local activity.
 const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-// Scanning streams the whole object; clamd being down is retried for ~15 minutes, never skipped.
-const scanning = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
-});
-
-const media = proxyActivities<Activities>({
+// Verify reads a few KB and copies the object server-side (seconds for gigabytes).
+const verifying = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-});
-
-// Long video jobs heartbeat; a worker that dies stops heartbeating and another picks the job up.
-const transcoding = proxyActivities<Activities>({
-  taskQueue: TASK_QUEUES.transcode,
-  startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
 // Webhook endpoints go down; keep trying with backoff for about a day.
@@ -58,40 +44,137 @@ const delivery = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 30 },
 });
 
+/** How many workers may take an upload on before it is failed (each loss costs a download). */
+const MAX_WORKERS_PER_UPLOAD = 3;
+
+/**
+ * The one read of the original, on the shared queue of the upload's kind (video has its own pool).
+ * Scanning streams the whole object; clamd being down is retried for ~15 minutes, never skipped. It
+ * heartbeats while it waits for a workspace and for clamd's verdict.
+ */
+function ingestOn(kind: MediaKind) {
+  return proxyActivities<Activities>({
+    ...(kind === 'video' ? { taskQueue: TASK_QUEUES.transcode } : {}),
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  });
+}
+
+/**
+ * The steps that read the local copy, on the queue of the one worker that holds it. That worker
+ * polls its queue with free slots for every upload it holds, so a step that is not picked up
+ * within the schedule-to-start timeout means the worker is gone.
+ */
+function onWorker(taskQueue: string) {
+  const here = { taskQueue, scheduleToStartTimeout: '30 seconds' } as const;
+  return {
+    media: proxyActivities<Activities>({
+      ...here,
+      startToCloseTimeout: '10 minutes',
+      heartbeatTimeout: '30 seconds',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+    }),
+    // Long video jobs heartbeat; a worker that dies stops heartbeating within 20 s.
+    transcoding: proxyActivities<Activities>({
+      ...here,
+      startToCloseTimeout: '6 hours',
+      heartbeatTimeout: '20 seconds',
+      retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
+    }),
+    release: proxyActivities<Activities>({ ...here, startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } }),
+  };
+}
+
 export async function uploadWorkflow(input: UploadWorkflowInput): Promise<UploadWorkflowResult> {
   const { uploadId } = input;
-  let completed = false;
-  setHandler(uploadCompletedSignal, () => {
-    completed = true;
+  let etag: string | undefined;
+  setHandler(uploadCompletedSignal, (completed) => {
+    etag ??= completed?.etag;
   });
 
   // Durable timer: the bytes must arrive before expiresAt (Date.now() is workflow time here).
-  const waitMs = Math.max(1, Date.parse(input.expiresAt) - Date.now());
-  if (!(await condition(() => completed, waitMs))) {
+  const expiresAt = Date.parse(input.expiresAt);
+  if (!(await condition(() => etag !== undefined, Math.max(1, expiresAt - Date.now())))) {
     await bookkeeping.expireUpload({ uploadId });
     return { status: 'expired', error: { code: 'UPLOAD_EXPIRED', message: 'No upload was completed before expiresAt' } };
   }
 
   let outcome: ProcessedOutcome;
   try {
-    const { kind } = await quick.verifyUpload({ uploadId });
-    await scanning.scanUpload({ uploadId });
-    if (kind !== 'document') await media.extractMetadata({ uploadId });
-    if (kind === 'image') {
-      await media.processImage({ uploadId });
-      await media.createThumbnail({ uploadId });
-    } else if (kind === 'video') {
-      await transcoding.transcodeVideo({ uploadId });
-      await media.createThumbnail({ uploadId });
-    }
+    const { kind } = await verifying.verifyUpload({ uploadId, etag: etag! });
+    await processOnOneWorker(uploadId, kind);
     outcome = { status: 'ready', error: null };
   } catch (err) {
     outcome = toOutcome(err);
   }
 
   await bookkeeping.finishUpload({ uploadId, status: outcome.status, error: outcome.error });
+  await sweepIncomingAfter(uploadId, expiresAt);
   await notify(uploadId, outcome.status);
   return outcome;
+}
+
+/**
+ * Ingest on one worker, then every later step on that same worker from its local copy. If the
+ * worker is lost, another one takes the upload from the immutable original.
+ */
+async function processOnOneWorker(uploadId: string, kind: MediaKind): Promise<void> {
+  for (let round = 1; ; round++) {
+    const { taskQueue } = await ingestOn(kind).ingestOriginal({ uploadId });
+    const worker = onWorker(taskQueue);
+    try {
+      if (kind !== 'document') await worker.media.extractMetadata({ uploadId });
+      if (kind === 'image') {
+        await worker.media.processImage({ uploadId });
+        await worker.media.createThumbnail({ uploadId });
+      } else if (kind === 'video') {
+        await worker.transcoding.transcodeVideo({ uploadId });
+        await worker.media.createThumbnail({ uploadId });
+      }
+    } catch (err) {
+      if (!workerLost(err)) {
+        await releaseQuietly(worker.release, uploadId);
+        throw err;
+      }
+      if (round >= MAX_WORKERS_PER_UPLOAD) throw err;
+      log.warn('worker lost; another worker takes the upload over', { uploadId, round, taskQueue });
+      continue;
+    }
+    await releaseQuietly(worker.release, uploadId);
+    return;
+  }
+}
+
+/** The worker that held the local copy stopped answering, or no longer has the copy. */
+function workerLost(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  return (
+    err.cause instanceof TimeoutFailure ||
+    (err.cause instanceof ApplicationFailure && err.cause.type === 'WORKSPACE_LOST')
+  );
+}
+
+/** Freeing the worker's copy is housekeeping: its own idle reaper covers a release that never lands. */
+async function releaseQuietly(release: ReturnType<typeof onWorker>['release'], uploadId: string): Promise<void> {
+  try {
+    await release.releaseWorkspace({ uploadId });
+  } catch (err) {
+    log.warn('could not release the workspace', { uploadId, error: String(err) });
+  }
+}
+
+/**
+ * The upload URL stays valid until expiresAt, so a client could still PUT after the upload ended.
+ * A child that outlives this workflow deletes whatever sits at the incoming key once the URL is dead.
+ */
+async function sweepIncomingAfter(uploadId: string, expiresAt: number): Promise<void> {
+  if (expiresAt <= Date.now()) return;
+  await startChild(incomingSweepWorkflow, {
+    workflowId: incomingSweepWorkflowIdFor(uploadId),
+    args: [{ uploadId, sweepAt: new Date(expiresAt).toISOString() }],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
 }
 
 type ProcessedOutcome = UploadWorkflowResult & { status: Exclude<TerminalStatus, 'expired'> };

@@ -6,7 +6,7 @@ import { MediaKind, Upload, UploadStage, UploadStatus } from '../database/entiti
 export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId'>;
 
 /** What a new upload needs; the rest starts as "awaiting upload, nothing known yet". */
-export type NewUpload = Pick<Upload, 'id' | 'tenantId' | 'filename' | 'contentType' | 'size' | 'objectKey' | 'expiresAt'> &
+export type NewUpload = Pick<Upload, 'id' | 'tenantId' | 'filename' | 'contentType' | 'size' | 'expiresAt'> &
   Partial<Pick<Upload, 'status' | 'stage'>>;
 
 /** Upload rows and their outputs. Every write is idempotent so activities can run twice. */
@@ -29,6 +29,8 @@ export class UploadStore {
         kind: null,
         detectedType: null,
         metadata: null,
+        sourceEtag: null,
+        sha256: null,
         errorCode: null,
         errorMessage: null,
         ...upload,
@@ -76,8 +78,13 @@ export class UploadStore {
     await this.uploads.update({ id, status: 'processing' }, { progress: Math.max(0, Math.min(100, progress)) });
   }
 
-  async setVerified(id: string, kind: MediaKind, detectedType: string): Promise<void> {
-    await this.uploads.update({ id }, { kind, detectedType });
+  /** What verify established: the real type and the ETag of the version that was copied to the original. */
+  async setVerified(id: string, kind: MediaKind, detectedType: string, sourceEtag: string): Promise<void> {
+    await this.uploads.update({ id }, { kind, detectedType, sourceEtag });
+  }
+
+  async setSha256(id: string, sha256: string): Promise<void> {
+    await this.uploads.update({ id }, { sha256 });
   }
 
   async setMetadata(id: string, metadata: Record<string, unknown>): Promise<void> {
@@ -85,8 +92,26 @@ export class UploadStore {
     await this.uploads.update({ id }, { metadata: metadata as never });
   }
 
-  async upsertOutput(uploadId: string, output: NewOutput): Promise<void> {
-    await this.outputs.upsert({ uploadId, ...output }, { conflictPaths: ['uploadId', 'name'] });
+  /**
+   * Inserts or replaces an output, only while the upload is still processing: an attempt that
+   * outlived its timeout cannot add outputs to an upload a later attempt already finished.
+   * Returns false when the write was fenced off.
+   */
+  async upsertOutput(uploadId: string, output: NewOutput): Promise<boolean> {
+    const rows: unknown[] = await this.outputs.query(
+      `INSERT INTO upload_outputs (upload_id, name, object_key, content_type, size, width, height)
+       SELECT u.id, $2, $3, $4, $5, $6, $7 FROM uploads u WHERE u.id = $1 AND u.status = 'processing'
+       ON CONFLICT (upload_id, name) DO UPDATE SET object_key = EXCLUDED.object_key,
+         content_type = EXCLUDED.content_type, size = EXCLUDED.size, width = EXCLUDED.width, height = EXCLUDED.height
+       RETURNING id`,
+      [uploadId, output.name, output.objectKey, output.contentType, output.size, output.width, output.height],
+    );
+    return rows.length > 0;
+  }
+
+  /** A rejected or failed upload lists no outputs. */
+  async deleteOutputs(uploadId: string): Promise<void> {
+    await this.outputs.delete({ uploadId });
   }
 
   async finish(

@@ -21,6 +21,8 @@ export interface UploadView {
   filename: string;
   contentType: string;
   size: number;
+  /** SHA-256 (hex) of the bytes that were scanned and processed; null until scanned clean. */
+  sha256: string | null;
   metadata: Record<string, unknown> | null;
   outputs: OutputView[];
   error: { code: string; message: string } | null;
@@ -42,6 +44,7 @@ export async function presentUpload(
     filename: upload.filename,
     contentType: upload.contentType,
     size: upload.size,
+    sha256: upload.sha256,
     metadata: upload.metadata,
     outputs: await Promise.all(
       outputs.map(async (o) => ({

@@ -34,14 +34,12 @@ export class UploadsService {
     const id = randomUUID();
     const ttl = dto.expiresInSeconds ?? this.config.UPLOAD_URL_TTL_SECONDS;
     const expiresAt = new Date(Date.now() + ttl * 1000);
-    const objectKey = objectKeys.source(tenant.id, id);
     await this.uploads.create({
       id,
       tenantId: tenant.id,
       filename: dto.filename,
       contentType: dto.contentType,
       size: dto.size,
-      objectKey,
       expiresAt,
     });
 
@@ -60,7 +58,9 @@ export class UploadsService {
       throw errors.dependencyUnavailable('The workflow service');
     }
 
-    const upload = await this.storage.presignPut(objectKey, dto.contentType, dto.size, ttl);
+    // The only key a client may write. The URL dies with the upload window (expiresAt), and the
+    // workflow deletes whatever sits at this key then, so a late PUT leaves nothing behind.
+    const upload = await this.storage.presignPut(objectKeys.incoming(tenant.id, id), dto.contentType, dto.size, ttl);
     this.logger.info({ uploadId: id, tenantId: tenant.id, contentType: dto.contentType, size: dto.size }, 'upload created');
     return { id, status: 'awaiting_upload', upload, expiresAt: expiresAt.toISOString() };
   }
@@ -72,9 +72,11 @@ export class UploadsService {
     if (upload.status === 'expired') throw errors.uploadExpired();
     if (upload.status !== 'awaiting_upload') return { id, status: upload.status };
 
-    if (!(await this.storage.head(upload.objectKey))) throw errors.objectNotUploaded();
+    // Pin what the client declared done: verify copies this version (by ETag) or rejects TAMPERED.
+    const head = await this.storage.head(objectKeys.incoming(tenant.id, id));
+    if (!head?.etag) throw errors.objectNotUploaded();
     try {
-      await this.temporal.workflow.getHandle(workflowIdFor(id)).signal(uploadCompletedSignal);
+      await this.temporal.workflow.getHandle(workflowIdFor(id)).signal(uploadCompletedSignal, { etag: head.etag });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw errors.uploadExpired();
       this.logger.error({ err, uploadId: id, tenantId: tenant.id }, 'could not signal upload workflow');

@@ -7,7 +7,7 @@ import { activityEnv, runActivity } from '../support/activity-env';
 import { ImageProcessor } from '../../src/media/image-processor';
 import { expectRejection } from '../support/failures';
 import { PHOTO_GPS, makeImage, makeRotatedGpsJpeg, makeVideo, mp4Boxes, probe } from '../support/media';
-import { RealDeps, realDeps, seedUpload } from '../support/real-deps';
+import { RealDeps, ingestedUpload, realDeps } from '../support/real-deps';
 
 describe('metadata, processing and thumbnail activities (exiftool, ffprobe, sharp, ffmpeg, S3)', () => {
   let deps: RealDeps;
@@ -23,10 +23,9 @@ describe('metadata, processing and thumbnail activities (exiftool, ffprobe, shar
   });
   afterAll(() => deps.close());
 
-  async function verified(contentType: string, file: string) {
-    const seeded = await seedUpload(deps, { contentType, body: join(dir, file) });
-    await runActivity(acts.verifyUpload, { uploadId: seeded.upload.id });
-    return seeded;
+  /** Verified and ingested: the worker holds the local copy the media steps read. */
+  function verified(contentType: string, file: string) {
+    return ingestedUpload(deps, acts, { contentType, body: join(dir, file) });
   }
 
   async function download(key: string): Promise<Buffer> {

@@ -3,7 +3,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../activities';
-import { UploadWorkflowResult, uploadCompletedSignal, workflowIdFor } from '../../workflows/contract';
+import { WORKSPACE_LOST } from '../../activities/support';
+import {
+  UploadWorkflowResult,
+  incomingSweepWorkflowIdFor,
+  uploadCompletedSignal,
+  workflowIdFor,
+} from '../../workflows/contract';
 import { testConfig } from '../support/stack';
 
 /**
@@ -17,6 +23,7 @@ describe('uploadWorkflow on the real Temporal server', () => {
   let client: Client;
   let connection: NativeConnection;
   let calls: string[];
+  let inputs: Array<{ name: string; input: unknown }>;
   let behaviour: Partial<Record<keyof Activities, () => Promise<unknown>>>;
 
   beforeAll(async () => {
@@ -30,28 +37,40 @@ describe('uploadWorkflow on the real Temporal server', () => {
   });
   beforeEach(() => {
     calls = [];
+    inputs = [];
     behaviour = {};
   });
 
   function stubs(): Partial<Record<keyof Activities, (input: any) => Promise<unknown>>> {
     const names: Array<keyof Activities> = [
-      'verifyUpload', 'scanUpload', 'extractMetadata', 'processImage', 'createThumbnail',
-      'finishUpload', 'expireUpload', 'notifyTenant',
+      'verifyUpload', 'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail', 'releaseWorkspace',
+      'finishUpload', 'expireUpload', 'notifyTenant', 'deleteIncoming',
     ];
+    const defaults: Partial<Record<keyof Activities, unknown>> = {
+      verifyUpload: { kind: 'image', detectedType: 'image/png' },
+      // The test worker serves "its own" queue too: the workflow's queue.
+      ingestOriginal: { taskQueue, sha256: 'ab'.repeat(32) },
+    };
     return Object.fromEntries(
       names.map((name) => [
         name,
         async (input: { status?: string; event?: string }) => {
           calls.push(input.status ? `${name}:${input.status}` : input.event ? `${name}:${input.event}` : name);
+          inputs.push({ name, input });
           const custom = behaviour[name];
           if (custom) return custom();
-          return name === 'verifyUpload' ? { kind: 'image', detectedType: 'image/png' } : undefined;
+          return defaults[name];
         },
       ]),
     );
   }
 
-  async function runUpload(opts: { complete: boolean; expiresInMs?: number }): Promise<UploadWorkflowResult> {
+  async function runUpload(opts: {
+    complete: boolean;
+    expiresInMs?: number;
+    signals?: string[];
+    uploadId?: string;
+  }): Promise<UploadWorkflowResult> {
     const worker = await Worker.create({
       connection,
       taskQueue,
@@ -59,13 +78,15 @@ describe('uploadWorkflow on the real Temporal server', () => {
       activities: stubs(),
     });
     return worker.runUntil(async () => {
-      const uploadId = randomUUID();
+      const uploadId = opts.uploadId ?? randomUUID();
       const handle = await client.workflow.start('uploadWorkflow', {
         taskQueue,
         workflowId: workflowIdFor(uploadId),
         args: [{ uploadId, tenantId: randomUUID(), expiresAt: new Date(Date.now() + (opts.expiresInMs ?? 60_000)).toISOString() }],
       });
-      if (opts.complete) await handle.signal(uploadCompletedSignal);
+      if (opts.complete) {
+        for (const etag of opts.signals ?? ['"etag-1"']) await handle.signal(uploadCompletedSignal, { etag });
+      }
       return handle.result();
     });
   }
@@ -73,20 +94,56 @@ describe('uploadWorkflow on the real Temporal server', () => {
   it('runs the image pipeline in order, then records ready and notifies', async () => {
     await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
     expect(calls).toEqual([
-      'verifyUpload', 'scanUpload', 'extractMetadata', 'processImage', 'createThumbnail',
+      'verifyUpload', 'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail', 'releaseWorkspace',
       'finishUpload:ready', 'notifyTenant:upload.ready',
     ]);
   });
 
+  it('verifies the object pinned by the first complete; later signals change nothing', async () => {
+    await runUpload({ complete: true, signals: ['"first"', '"second"'] });
+    expect(inputs.find((i) => i.name === 'verifyUpload')?.input).toMatchObject({ etag: '"first"' });
+  });
+
+  it('takes the upload over on another worker when the local copy is lost', async () => {
+    let lost = 1;
+    behaviour.processImage = async () => {
+      if (lost-- > 0) throw ApplicationFailure.create({ type: WORKSPACE_LOST, message: 'gone', nonRetryable: true });
+    };
+    await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
+    expect(calls).toEqual([
+      'verifyUpload', 'ingestOriginal', 'extractMetadata', 'processImage',
+      'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail', 'releaseWorkspace',
+      'finishUpload:ready', 'notifyTenant:upload.ready',
+    ]);
+  });
+
+  it('leaves a sweeper that deletes a late PUT once the upload URL is dead', async () => {
+    const uploadId = randomUUID();
+    await runUpload({ complete: true, uploadId });
+    const sweeper = await client.workflow.getHandle(incomingSweepWorkflowIdFor(uploadId)).describe();
+    expect([sweeper.type, sweeper.status.name]).toEqual(['incomingSweepWorkflow', 'RUNNING']);
+    await client.workflow.getHandle(incomingSweepWorkflowIdFor(uploadId)).terminate('test done');
+  });
+
   it('turns a typed rejection into `rejected` and stops the pipeline there', async () => {
-    behaviour.scanUpload = async () => {
+    behaviour.ingestOriginal = async () => {
       throw ApplicationFailure.create({ type: 'INFECTED', message: 'found Eicar', nonRetryable: true });
     };
     await expect(runUpload({ complete: true })).resolves.toEqual({
       status: 'rejected',
       error: { code: 'INFECTED', message: 'found Eicar' },
     });
-    expect(calls).toEqual(['verifyUpload', 'scanUpload', 'finishUpload:rejected', 'notifyTenant:upload.rejected']);
+    expect(calls).toEqual(['verifyUpload', 'ingestOriginal', 'finishUpload:rejected', 'notifyTenant:upload.rejected']);
+  });
+
+  it('releases the worker\'s local copy when a step rejects the file', async () => {
+    behaviour.processImage = async () => {
+      throw ApplicationFailure.create({ type: 'CORRUPT_MEDIA', message: 'broken', nonRetryable: true });
+    };
+    await expect(runUpload({ complete: true })).resolves.toMatchObject({ status: 'rejected' });
+    expect(calls.slice(-4)).toEqual([
+      'processImage', 'releaseWorkspace', 'finishUpload:rejected', 'notifyTenant:upload.rejected',
+    ]);
   });
 
   it('turns an unexpected non-retryable error into `failed`, never `ready`', async () => {
@@ -103,6 +160,23 @@ describe('uploadWorkflow on the real Temporal server', () => {
       throw ApplicationFailure.create({ type: 'WEBHOOK_DELIVERY_FAILED', message: 'answered 500', nonRetryable: true });
     };
     await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
+  });
+
+  it('the sweeper deletes the incoming object once the upload URL is dead', async () => {
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowsPath: require.resolve('../../workflows'),
+      activities: stubs(),
+    });
+    await worker.runUntil(
+      client.workflow.execute('incomingSweepWorkflow', {
+        taskQueue,
+        workflowId: `sweep-${randomUUID()}`,
+        args: [{ uploadId: 'u-1', sweepAt: new Date(Date.now() - 1000).toISOString() }],
+      }),
+    );
+    expect(inputs).toEqual([{ name: 'deleteIncoming', input: { uploadId: 'u-1' } }]);
   });
 
   it('expires when no complete signal arrives in time, without processing or notifying', async () => {

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
-import type { ActivityDeps } from '../../activities';
+import type { ActivityDeps, createActivities } from '../../activities';
+import { runActivity } from './activity-env';
 import type { AppConfig } from '../../src/config/config';
 import { createDataSource } from '../../src/database/data-source';
 import type { Upload } from '../../src/database/entities/upload.entity';
@@ -15,6 +16,7 @@ import { ObjectStorage } from '../../src/storage/object-storage';
 import { TenantStore } from '../../src/tenants/tenant-store';
 import { UploadStore } from '../../src/uploads/upload-store';
 import { WebhookSender } from '../../src/webhooks/webhook-sender';
+import { WorkspaceSessions } from '../../src/workspaces/workspace-sessions';
 import { testConfig } from './stack';
 
 export interface RealDeps extends ActivityDeps {
@@ -42,6 +44,7 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
     images: new ImageProcessor({ maxInputPixels: config.MAX_IMAGE_PIXELS }),
     videos: new VideoTranscoder({ ffmpegPath: config.FFMPEG_PATH, maxDimension: config.VIDEO_MAX_DIMENSION }),
     webhooks: new WebhookSender(5_000),
+    sessions: testSessions(config.WORK_DIR),
     async close() {
       await metadata.close();
       storage.destroy();
@@ -50,10 +53,17 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
   };
 }
 
+/** A worker's workspace sessions; `workerId` names its own queue. Slots are plenty: specs hold sessions open. */
+export function testSessions(workDir: string, workerId = `test-${randomUUID()}`): WorkspaceSessions {
+  return new WorkspaceSessions({ workDir, workerId, slots: { uploads: 64, transcode: 64 }, idleMs: 3600_000 });
+}
+
 export interface Seeded {
   upload: Upload;
   tenantId: string;
   webhookSecret: string;
+  /** The ETag of the object at the incoming key, as `complete` records it (undefined without a body). */
+  etag: string | undefined;
 }
 
 /**
@@ -75,18 +85,33 @@ export async function seedUpload(
   });
   const bytes = typeof opts.body === 'string' ? await readFile(opts.body) : opts.body;
   const id = randomUUID();
-  const objectKey = objectKeys.source(tenantId, id);
-  if (bytes) await deps.storage.putBuffer(objectKey, bytes, opts.contentType);
+  const incoming = objectKeys.incoming(tenantId, id);
+  if (bytes) await deps.storage.putBuffer(incoming, bytes, opts.contentType);
+  const etag = bytes ? (await deps.storage.head(incoming))?.etag : undefined;
   const upload = await deps.uploads.create({
     id,
     tenantId,
     filename: 'file',
     contentType: opts.contentType,
     size: opts.declaredSize ?? bytes?.length ?? 1,
-    objectKey,
     status: 'processing',
     stage: 'verifying',
     expiresAt: new Date(Date.now() + 3600_000),
   });
-  return { upload, tenantId, webhookSecret };
+  return { upload, tenantId, webhookSecret, etag };
+}
+
+/**
+ * An upload taken as far as a worker's local copy: seeded, verified (the original is in place) and
+ * ingested (downloaded, hashed, scanned clean) through the real activities.
+ */
+export async function ingestedUpload(
+  deps: RealDeps,
+  acts: ReturnType<typeof createActivities>,
+  opts: { contentType: string; body: Buffer | string },
+): Promise<Seeded> {
+  const seeded = await seedUpload(deps, opts);
+  await runActivity(acts.verifyUpload, { uploadId: seeded.upload.id, etag: seeded.etag! });
+  await runActivity(acts.ingestOriginal, { uploadId: seeded.upload.id });
+  return { ...seeded, upload: await deps.uploads.get(seeded.upload.id) };
 }

@@ -1,0 +1,104 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { ErrorCode } from '../src/common/errors';
+import { objectKeys } from '../src/storage/object-keys';
+import { readOriginal } from '../src/workspaces/read-original';
+import type { WorkspaceRole } from '../src/workspaces/workspace-sessions';
+import { TASK_QUEUES } from '../workflows/contract';
+import type { ActivityDeps } from './deps';
+import { about, activityLog, rejection } from './support';
+
+export interface IngestResult {
+  /** This worker's own task queue: the upload's later steps run there, on the local copy. */
+  taskQueue: string;
+  sha256: string;
+}
+
+/** The original no longer has the bytes that were scanned: storage broke a promise, not the file. */
+export const ORIGINAL_CHANGED = 'ORIGINAL_CHANGED';
+
+const HEARTBEAT_MS = 2_000;
+
+function roleOf(taskQueue: string): WorkspaceRole {
+  return taskQueue === TASK_QUEUES.transcode ? 'transcode' : 'uploads';
+}
+
+/**
+ * Step 2: the one read of the original. A worker opens a workspace session for the upload and
+ * streams the original once: into a SHA-256, a local file, and (the first time) clamd, all from the
+ * same bytes. Only clamd's explicit OK for exactly `size` bytes makes it clean; an infected file is
+ * moved to quarantine. The later steps run on this worker's own queue from the local file.
+ *
+ * If this worker dies later, the workflow calls this again on the shared queue: another worker
+ * downloads the immutable original and checks it against the recorded hash, and need not scan again.
+ */
+export function ingestActivities({ uploads, storage, scanner, sessions, config }: ActivityDeps) {
+  return {
+    async ingestOriginal({ uploadId }: { uploadId: string }): Promise<IngestResult> {
+      const ctx = Context.current();
+      const upload = await uploads.get(uploadId);
+      if (!upload.kind || !upload.sourceEtag) {
+        throw ApplicationFailure.nonRetryable(`upload ${uploadId} was not verified`, 'NOT_VERIFIED');
+      }
+      if (upload.size > config.SCAN_MAX_BYTES) {
+        throw rejection(
+          ErrorCode.SCAN_LIMIT_EXCEEDED,
+          `File is ${upload.size} bytes; the virus scanner vouches for at most ${config.SCAN_MAX_BYTES}`,
+        );
+      }
+
+      let progress: Record<string, unknown> = { phase: 'waiting for a workspace' };
+      const beat = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_MS);
+      const role = roleOf(ctx.info.taskQueue);
+      try {
+        const session = await sessions.open(uploadId, role, ctx.cancellationSignal);
+        try {
+          const scan = upload.sha256 === null;
+          if (scan) await uploads.setStage(uploadId, 'scanning');
+          progress = { phase: scan ? 'scanning' : 'downloading', bytes: 0 };
+
+          const body = await storage.openStream(objectKeys.original(upload.tenantId, upload.id));
+          const read = await readOriginal(body, session.sourcePath, {
+            scanner: scan ? scanner : undefined,
+            signal: ctx.cancellationSignal,
+            onBytes: (bytes) => (progress = { ...progress, bytes }),
+          });
+          const { bytes, sha256 } = read;
+          if (bytes !== upload.size || (upload.sha256 !== null && upload.sha256 !== sha256)) {
+            throw ApplicationFailure.nonRetryable(
+              `the original read back as ${bytes} bytes with another hash than the one scanned`,
+              ORIGINAL_CHANGED,
+            );
+          }
+          const result = read.verdict;
+          if (result && !result.clean) {
+            const signature = result.signatures.join(', ') || 'unknown';
+            await storage.move(objectKeys.original(upload.tenantId, upload.id), objectKeys.quarantine(upload.tenantId, upload.id));
+            activityLog().warn('upload infected, quarantined', { ...about(upload), signature });
+            const code = /^Heuristics\.Limits\.Exceeded/.test(signature) ? ErrorCode.SCAN_LIMIT_EXCEEDED : ErrorCode.INFECTED;
+            throw rejection(code, `Virus scanner found: ${signature}`, { signatures: result.signatures });
+          }
+          if (scan) {
+            await uploads.setSha256(uploadId, sha256);
+            activityLog().info('upload scanned clean', { ...about(upload), bytes, sha256 });
+          }
+          return { taskQueue: sessions.localQueue(ctx.info.taskQueue), sha256 };
+        } catch (err) {
+          await sessions.close(uploadId);
+          throw err;
+        }
+      } finally {
+        clearInterval(beat);
+      }
+    },
+  };
+}
+
+/** The end of an upload's stay on a worker: its local copy is removed and its slot freed. */
+export function releaseActivities({ sessions }: ActivityDeps) {
+  return {
+    async releaseWorkspace({ uploadId }: { uploadId: string }): Promise<void> {
+      await sessions.close(uploadId);
+    },
+  };
+}
