@@ -93,10 +93,12 @@ export class ClamdScanner {
       throw new ScanInconclusiveError(`clamd gave no verdict: ${JSON.stringify(verdict.answer)}`);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      if (err instanceof Error && err.name === 'ScanInconclusiveError') throw err;
+      if (err instanceof ScanInconclusiveError) throw err;
       // A failure of the connection itself (reset, refused write) is clamd's, not the source's.
-      if (socket.destroyed && !input.errored && isSocketError(err)) throw new ScanInconclusiveError(`clamd connection failed: ${(err as Error).message}`, { cause: err });
-      throw err;
+      if (!input.errored && isSocketError(err)) {
+        throw new ScanInconclusiveError(`clamd connection failed: ${(err as Error).message}`, { cause: err });
+      }
+      throw err; // the source's own error, as the caller's storage client raised it
     } finally {
       clearInterval(heartbeat);
       socket.destroy();
