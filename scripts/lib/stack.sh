@@ -179,32 +179,32 @@ start_minio() {
   node "$INTAKE_ROOT/scripts/ensure-bucket.mjs"
 }
 
-# --- clamd with only the EICAR test signature: real scanning behaviour, no signature download.
+# --- clamd with only the EICAR test signatures: real scanning behaviour, no signature download.
+# Two signatures, as real databases have: the EICAR file's hash (.hdb, the exact 68-byte file) and
+# its body (.ndb, the string anywhere in a file, e.g. appended to a JPEG). The scanning policy
+# (limits, alerts) is the compose stack's, copied from docker/clamav/clamd.conf.
 start_clamd() {
   local dir="$RUN_DIR/clamav"
+  local shared="$INTAKE_ROOT/docker/clamav"
   require_free_ports clamd "$CLAMD_PORT"
   mkdir -p "$dir/db" "$dir/tmp"
   echo '44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature' >"$dir/db/test.hdb"
+  cp "$shared/eicar-body.ndb" "$dir/db/eicar-body.ndb"
   # No User directive: clamd keeps the uid that starts it, so it can always read this directory.
-  # ClamAV caps MaxFileSize at 2 GiB - 2 whatever is configured here; bigger streams come back as
-  # "Heuristics.Limits.Exceeded.MaxFileSize FOUND" (AlertExceedsMax), never as OK.
-  # MaxScanTime 0: the app's CLAMD_TIMEOUT_MS bounds a scan; clamd's default 120 s would flag a
-  # slow scan of a large clean file as Heuristics.Limits.Exceeded.MaxScanTime.
-  cat >"$dir/clamd.conf" <<EOF
+  {
+    cat <<EOF
 Foreground yes
 DatabaseDirectory $dir/db
 TemporaryDirectory $dir/tmp
 TCPSocket $CLAMD_PORT
 TCPAddr 127.0.0.1
-StreamMaxLength 4095M
-MaxScanSize 4095M
-MaxFileSize 4095M
-MaxScanTime 0
-AlertExceedsMax yes
 LogFile $RUN_DIR/clamd.log
 LogTime yes
 PidFile $dir/clamd.pid
 EOF
+    sed -n '/^# === Scanning policy ===/,$p' "$shared/clamd.conf"
+  } >"$dir/clamd.conf"
+  grep -q '^StreamMaxLength ' "$dir/clamd.conf" || die "no scanning policy in $shared/clamd.conf"
   # clamd's own LogFile holds the verdicts; its console (config errors, limit banner) goes apart.
   start_bg clamd "$RUN_DIR/clamd.console.log" clamd --config-file="$dir/clamd.conf"
   wait_ready clamd clamd_pong

@@ -1,7 +1,6 @@
-// clamscan ships no types; this covers the part Intake uses.
+// clamscan ships no types; this covers the part Intake uses (PING and VERSION; INSTREAM is ours).
 declare module 'clamscan' {
   import type { Socket } from 'node:net';
-  import type { Readable } from 'node:stream';
 
   interface ClamdscanOptions {
     host?: string;
@@ -21,20 +20,12 @@ declare module 'clamscan' {
     preference?: 'clamscan' | 'clamdscan';
   }
 
-  interface ScanResult {
-    isInfected: boolean | null;
-    viruses?: string[];
-    resultString?: string;
-    timeout?: boolean;
-  }
-
   class NodeClam {
     init(options?: InitOptions): Promise<NodeClam>;
-    scanStream(stream: Readable): Promise<ScanResult>;
     /** Resolves with the open socket once clamd answered PONG. */
     ping(): Promise<Socket>;
-    /** Internal, but stable across 2.x: opens the socket every daemon call uses. */
-    _initSocket(label?: string): Promise<Socket>;
+    /** clamd's answer to VERSION, e.g. "ClamAV 1.4.6/27831/Mon Nov 30 08:00:00 2026\n". */
+    getVersion(): Promise<string>;
   }
 
   export = NodeClam;

@@ -346,6 +346,49 @@ describe('clamd.conf mounted into clamav', () => {
   it('keeps the local socket the clamav image entrypoint waits for', () => {
     expect(clamd().get('LocalSocket')).toBeTruthy();
   });
+
+  it('sets every limit and alert that decides what "clean" means, instead of relying on defaults', () => {
+    const expected = {
+      MaxRecursion: /^\d+$/,
+      MaxFiles: /^\d+$/,
+      MaxScanTime: /^\d+$/,
+      HeuristicAlerts: /^yes$/,
+      AlertEncryptedArchive: /^yes$/,
+      AlertEncryptedDoc: /^yes$/,
+      ScanArchive: /^yes$/,
+      ScanPDF: /^yes$/,
+    };
+    for (const [directive, pattern] of Object.entries(expected)) {
+      expect({ directive, value: clamd().get(directive) }).toEqual({ directive, value: expect.stringMatching(pattern) });
+    }
+  });
+
+  it('takes a stream of the default SCAN_MAX_BYTES', () => {
+    const scanMax = configSchema.parse({}).SCAN_MAX_BYTES;
+    expect(clamdSize(clamd().get('StreamMaxLength'))).toBeGreaterThanOrEqual(scanMax);
+  });
+
+  it('is the scanning policy the local stack copies (scripts/lib/stack.sh start_clamd)', () => {
+    const marker = '# === Scanning policy ===';
+    const conf = readFileSync(mountedFile('clamav', '/etc/clamav/clamd.conf'), 'utf8');
+    expect(conf).toContain(marker);
+    expect(conf.slice(conf.indexOf(marker))).toMatch(/^StreamMaxLength /m);
+    expect(read('scripts/lib/stack.sh')).toContain(`sed -n '/^${marker}/,$p'`);
+  });
+});
+
+describe('EICAR body signature in the clamav service', () => {
+  it('is mounted, then copied into the database directory before the image\'s /init starts clamd', () => {
+    const file = mountedFile('clamav', '/etc/clamav/eicar-body.ndb');
+    const databaseDir = parseClamdConf(readFileSync(mountedFile('clamav', '/etc/clamav/clamd.conf'), 'utf8')).get('DatabaseDirectory');
+    const entrypoint = commandText(service('clamav').entrypoint);
+    expect(entrypoint).toContain(`cp /etc/clamav/eicar-body.ndb ${databaseDir}/`);
+    expect(entrypoint).toMatch(/&& exec \/init$/);
+    // An .ndb body signature for any file type ("0") at any offset ("*") whose hex is the EICAR string.
+    const [name, target, offset, hex] = readFileSync(file, 'utf8').trim().split(':');
+    expect([name, target, offset]).toEqual(['Eicar-Test-Signature-Body', '0', '*']);
+    expect(Buffer.from(hex, 'hex').toString('latin1')).toMatch(/^X5O!P%@AP\[4\\PZX54\(P\^\)7CC\)7\}\$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!\$H\+H\*$/);
+  });
 });
 
 describe('Dockerfile', () => {
