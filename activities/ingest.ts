@@ -19,6 +19,16 @@ export const ORIGINAL_CHANGED = 'ORIGINAL_CHANGED';
 
 const HEARTBEAT_MS = 2_000;
 
+/**
+ * What a clamd finding means for the upload. Only real signatures are INFECTED; a file clamd could
+ * not look into (over a limit, encrypted) is refused as unscannable, never passed.
+ */
+export function rejectionForFinding(signature: string): ErrorCode {
+  if (/^Heuristics\.Limits\.Exceeded/.test(signature)) return ErrorCode.SCAN_LIMIT_EXCEEDED;
+  if (/^Heuristics\.Encrypted/.test(signature)) return ErrorCode.ENCRYPTED_CONTENT;
+  return ErrorCode.INFECTED;
+}
+
 function roleOf(taskQueue: string): WorkspaceRole {
   return taskQueue === TASK_QUEUES.transcode ? 'transcode' : 'uploads';
 }
@@ -62,6 +72,8 @@ export function ingestActivities({ uploads, storage, scanner, sessions, config }
             scanner: scan ? scanner : undefined,
             signal: ctx.cancellationSignal,
             onBytes: (bytes) => (progress = { ...progress, bytes }),
+            // Heartbeats continue while clamd works on a large file after the last byte.
+            onScanProgress: (scanned) => ctx.heartbeat({ ...progress, scanned }),
           });
           const { bytes, sha256 } = read;
           if (bytes !== upload.size || (upload.sha256 !== null && upload.sha256 !== sha256)) {
@@ -75,7 +87,7 @@ export function ingestActivities({ uploads, storage, scanner, sessions, config }
             const signature = result.signatures.join(', ') || 'unknown';
             await storage.move(objectKeys.original(upload.tenantId, upload.id), objectKeys.quarantine(upload.tenantId, upload.id));
             activityLog().warn('upload infected, quarantined', { ...about(upload), signature });
-            const code = /^Heuristics\.Limits\.Exceeded/.test(signature) ? ErrorCode.SCAN_LIMIT_EXCEEDED : ErrorCode.INFECTED;
+            const code = rejectionForFinding(signature);
             throw rejection(code, `Virus scanner found: ${signature}`, { signatures: result.signatures });
           }
           if (scan) {

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Activities, SESSION_ACTIVITIES, createActivities } from '../activities';
@@ -14,7 +15,7 @@ import { ImageProcessor } from './media/image-processor';
 import { MetadataReader } from './media/metadata-reader';
 import { TypeSniffer } from './media/type-sniffer';
 import { VideoTranscoder } from './media/video-transcoder';
-import { ClamdScanner } from './scanning/clamd-scanner';
+import { ClamdScanner, ClamdUnavailableError } from './scanning/clamd-scanner';
 import { ObjectStorage } from './storage/object-storage';
 import { installTemporalRuntime } from './temporal/runtime-logger';
 import { TenantStore } from './tenants/tenant-store';
@@ -25,6 +26,8 @@ import { WorkspaceRole, WorkspaceSessions } from './workspaces/workspace-session
 
 /** Scratch directories idle this long belong to no live activity (transcodes write continuously). */
 const WORKSPACE_MAX_IDLE_MS = 60 * 60 * 1000;
+/** clamd unreachable at start is retried this many times, 2 s apart, before the worker gives up. */
+const CLAMD_START_ATTEMPTS = 30;
 /** A session no step has used for this long was abandoned by its workflow (e.g. terminated). */
 const SESSION_MAX_IDLE_MS = 15 * 60 * 1000;
 
@@ -65,6 +68,10 @@ async function main() {
   const sessionSteps = pick(activities, SESSION_ACTIVITIES);
   const { ingestOriginal } = activities;
   const sharedSteps = omit(activities, [...SESSION_ACTIVITIES, 'ingestOriginal']);
+
+  // A clamd without body signatures or limit alerts would pass what it cannot judge: refuse to start.
+  const clamd = await selfTestScanner(app.get(ClamdScanner), config, logger);
+  logger.info({ clamd: clamd.version }, 'clamd self-test passed');
 
   const swept = await sweepIdleWorkspaces(config.WORK_DIR, WORKSPACE_MAX_IDLE_MS);
   if (swept.length) logger.info({ workDir: config.WORK_DIR, removed: swept.length }, 'removed idle scratch directories');
@@ -109,6 +116,19 @@ async function main() {
     await connection.close();
     await app.close();
     logger.info('worker stopped');
+  }
+}
+
+/** clamd may still be loading its database when the worker starts: retry being unreachable for a while. */
+async function selfTestScanner(scanner: ClamdScanner, config: AppConfig, logger: Logger) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await scanner.selfTest({ streamBytes: config.SCAN_MAX_BYTES });
+    } catch (err) {
+      if (!(err instanceof ClamdUnavailableError) || attempt >= CLAMD_START_ATTEMPTS) throw err;
+      logger.warn({ attempt, err: err.message }, 'clamd not reachable yet; retrying its self-test');
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
   }
 }
 

@@ -58,6 +58,7 @@ export const REJECTION_CODES: ReadonlySet<string> = new Set([
   'IMAGE_TOO_LARGE',
   'CORRUPT_MEDIA',
   'TAMPERED',
+  'ENCRYPTED_CONTENT',
   'VIDEO_TOO_LARGE',
   'VIDEO_TOO_LONG',
   'VIDEO_FRAME_RATE_TOO_HIGH',

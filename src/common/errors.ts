@@ -29,6 +29,8 @@ export enum ErrorCode {
   SCAN_LIMIT_EXCEEDED = 'SCAN_LIMIT_EXCEEDED',
   IMAGE_TOO_LARGE = 'IMAGE_TOO_LARGE',
   CORRUPT_MEDIA = 'CORRUPT_MEDIA',
+  /** Encrypted archive or document: the virus scanner cannot look inside, so it is not vouched for. */
+  ENCRYPTED_CONTENT = 'ENCRYPTED_CONTENT',
   /** The object changed after the client declared it complete (its ETag no longer matches). */
   TAMPERED = 'TAMPERED',
   /** Video over VIDEO_MAX_WIDTH / VIDEO_MAX_HEIGHT / VIDEO_MAX_PIXELS. */

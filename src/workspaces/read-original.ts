@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ClamdScanner, ScanVerdict } from '../scanning/clamd-scanner';
+import { ScanInconclusiveError, type ClamdScanner, type ScanResult } from '../scanning/clamd-scanner';
 
 export interface ReadOriginal {
   bytes: number;
   /** SHA-256 (hex) of exactly the bytes written to the file (and, when scanned, sent to clamd). */
   sha256: string;
-  /** clamd's verdict, when a scanner was given. */
-  verdict?: ScanVerdict;
+  /** clamd's verdict, when a scanner was given: it covered exactly `bytes` bytes. */
+  verdict?: ScanResult;
 }
 
 /**
@@ -20,7 +20,13 @@ export interface ReadOriginal {
 export async function readOriginal(
   body: Readable,
   filePath: string,
-  opts: { scanner?: ClamdScanner; signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
+  opts: {
+    scanner?: ClamdScanner;
+    signal?: AbortSignal;
+    onBytes?: (bytes: number) => void;
+    /** Called as clamd takes bytes and, after the last one, while it works on its verdict. */
+    onScanProgress?: (bytesSent: number) => void;
+  } = {},
 ): Promise<ReadOriginal> {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -39,9 +45,15 @@ export async function readOriginal(
   // A second .pipe destination: the source pauses while either destination is full.
   if (toScanner) tap.pipe(toScanner);
   const download = pipeline(body, tap, createWriteStream(filePath), { signal: abort.signal });
-  const scanning = toScanner ? opts.scanner!.scan(toScanner) : undefined;
+  const scanning = toScanner
+    ? opts.scanner!.scan(toScanner, { signal: abort.signal, onProgress: opts.onScanProgress })
+    : undefined;
   try {
     const [, verdict] = await Promise.all([download, scanning]);
+    // A verdict on fewer (or more) bytes than were read vouches for nothing.
+    if (verdict && verdict.bytes !== bytes) {
+      throw new ScanInconclusiveError(`clamd answered for ${verdict.bytes} of ${bytes} bytes`);
+    }
     return { bytes, sha256: hash.digest('hex'), verdict };
   } catch (err) {
     abort.abort(err);

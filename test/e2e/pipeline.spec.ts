@@ -165,6 +165,13 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     expect(view.outputs).toEqual([]);
   });
 
+  it('rejects a valid JPEG with EICAR appended as infected (signatures match anywhere in a file)', async () => {
+    const photo = await readFile(join(dir, 'photo.jpg'));
+    const id = await uploadFile(api, Buffer.concat([photo, EICAR]), 'image/jpeg');
+    const hook = await webhookFor(receiver, id);
+    expect(hook.body.data).toMatchObject({ status: 'rejected', error: { code: 'INFECTED' }, outputs: [], sha256: null });
+  });
+
   it('rejects a file whose bytes contradict its declared type', async () => {
     const id = await uploadFile(api, join(dir, 'photo.jpg'), 'image/png');
     const hook = await webhookFor(receiver, id);
