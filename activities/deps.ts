@@ -18,6 +18,12 @@ export interface ActivityDeps {
     | 'IMAGE_MAX_DIMENSION'
     | 'THUMBNAIL_SIZE'
     | 'DOWNLOAD_URL_TTL_SECONDS'
+    | 'VIDEO_MAX_WIDTH'
+    | 'VIDEO_MAX_HEIGHT'
+    | 'VIDEO_MAX_PIXELS'
+    | 'VIDEO_MAX_DURATION_SECONDS'
+    | 'VIDEO_MAX_FRAME_RATE'
+    | 'VIDEO_MAX_STREAMS'
   >;
   uploads: UploadStore;
   tenants: TenantStore;

@@ -1,9 +1,10 @@
 import { ErrorCode } from '../src/common/errors';
+import { assertVideoWithinLimits, videoLimitsFrom } from '../src/media/video-limits';
 import type { ActivityDeps } from './deps';
 import { about, activityLog, asMediaRejection, rejection, withLocalCopy } from './support';
 
 /** Step 3: EXIF (GPS included, kept in the database only) for images, ffprobe for audio and video. */
-export function metadataActivities({ uploads, metadata, sessions }: ActivityDeps) {
+export function metadataActivities({ uploads, metadata, sessions, config }: ActivityDeps) {
   return {
     async extractMetadata({ uploadId }: { uploadId: string }): Promise<void> {
       const upload = await uploads.get(uploadId);
@@ -13,7 +14,12 @@ export function metadataActivities({ uploads, metadata, sessions }: ActivityDeps
 
       const extracted = await withLocalCopy(sessions, uploadId, async ({ sourcePath }) => {
         try {
-          return kind === 'image' ? await metadata.readImage(sourcePath) : await metadata.readAv(sourcePath, kind);
+          const type = upload.detectedType!;
+          if (kind === 'image') return await metadata.readImage(sourcePath, type);
+          const av = await metadata.readAv(sourcePath, type);
+          // Refused here, before anything decodes a frame of it (the later steps read these same bytes).
+          if (kind === 'video') assertVideoWithinLimits(av, videoLimitsFrom(config));
+          return av;
         } catch (err) {
           // The bytes passed type sniffing but the tools cannot parse them: a broken file.
           throw asMediaRejection(err) ?? rejection(ErrorCode.CORRUPT_MEDIA, `Cannot read ${kind} metadata`);

@@ -16,7 +16,9 @@ export function processActivities(deps: ActivityDeps) {
       await uploads.setStage(uploadId, 'processing');
       await withLocalCopy(sessions, uploadId, async ({ dir, sourcePath }) => {
         const output = join(dir, 'optimized.webp');
-        const rendered = await images.renderWebp(sourcePath, output, config.IMAGE_MAX_DIMENSION).catch(rejectUnreadableMedia);
+        const rendered = await images
+          .renderWebp(sourcePath, output, { type: upload.detectedType!, maxDimension: config.IMAGE_MAX_DIMENSION })
+          .catch(rejectUnreadableMedia);
         await publishOutput(deps, upload, output, {
           name: OPTIMIZED,
           file: 'optimized.webp',
@@ -45,6 +47,7 @@ export function processActivities(deps: ActivityDeps) {
           ctx.heartbeat({ percent });
           await videos
             .transcodeMp4(sourcePath, output, {
+              type: upload.detectedType!,
               signal: ctx.cancellationSignal,
               onProgress: (p) => {
                 percent = Math.floor(p);
@@ -56,7 +59,7 @@ export function processActivities(deps: ActivityDeps) {
               },
             })
             .catch(rejectUnreadableMedia);
-          const probed = await metadata.readAv(output, 'video');
+          const probed = await metadata.readAv(output, 'video/mp4', { signal: ctx.cancellationSignal });
           const { size } = await stat(output);
           await publishOutput(deps, upload, output, {
             name: OPTIMIZED,

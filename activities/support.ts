@@ -4,8 +4,7 @@ import { ErrorCode } from '../src/common/errors';
 import type { Upload } from '../src/database/entities/upload.entity';
 import { objectKeys } from '../src/storage/object-keys';
 import type { ActivityDeps } from './deps';
-import { CorruptImageError, ImageTooLargeError } from '../src/media/image-processor';
-import { CorruptVideoError } from '../src/media/video-transcoder';
+import { MediaRejection, mediaRejectionCode } from '../src/media/media-errors';
 import { WorkspaceLostError, WorkspaceSession, WorkspaceSessions } from '../src/workspaces/workspace-sessions';
 
 /**
@@ -34,11 +33,17 @@ export function rejectUnreadableMedia(err: unknown): never {
   throw asMediaRejection(err) ?? err;
 }
 
-/** The rejection a decoder's typed error stands for, if it is about the file. */
+/**
+ * The rejection a media tool's refusal stands for, if it is about the file (wrong type, too many
+ * pixels, over a video limit, broken data). Its message is from the catalogue; the tool's own
+ * output (paths, banners) goes to the log only.
+ */
 export function asMediaRejection(err: unknown): ApplicationFailure | undefined {
-  if (err instanceof ImageTooLargeError) return rejection(ErrorCode.IMAGE_TOO_LARGE, err.message);
-  if (err instanceof CorruptImageError || err instanceof CorruptVideoError) return rejection(ErrorCode.CORRUPT_MEDIA, err.message);
-  return undefined;
+  const code = mediaRejectionCode(err);
+  if (!code) return undefined;
+  const { message, detail } = err as MediaRejection;
+  if (detail) activityLog().info('media tool refused the file', { code, detail });
+  return rejection(code, message);
 }
 
 /** Activities on a worker's own queue find their upload's session there, or the workflow must start over. */

@@ -15,9 +15,14 @@ export function thumbnailActivities(deps: ActivityDeps) {
         if (upload.kind === 'video') {
           const duration = Number(upload.metadata?.durationSeconds ?? 0);
           still = join(dir, 'frame.png');
-          await videos.extractFrame(sourcePath, still, Math.min(1, duration / 10)).catch(rejectUnreadableMedia);
+          await videos
+            .extractFrame(sourcePath, still, { type: upload.detectedType!, atSeconds: Math.min(1, duration / 10) })
+            .catch(rejectUnreadableMedia);
         }
-        const rendered = await images.renderWebp(still, output, config.THUMBNAIL_SIZE, 75).catch(rejectUnreadableMedia);
+        const stillType = upload.kind === 'video' ? 'image/png' : upload.detectedType!;
+        const rendered = await images
+          .renderWebp(still, output, { type: stillType, maxDimension: config.THUMBNAIL_SIZE, quality: 75 })
+          .catch(rejectUnreadableMedia);
         await publishOutput(deps, upload, output, {
           name: 'thumbnail',
           file: 'thumbnail.webp',

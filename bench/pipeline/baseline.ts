@@ -66,9 +66,12 @@ async function processOnce(tools: BareTools, jpeg: Buffer, steps: Record<Step, n
       readOriginal(await storage.openStream(original), source, { scanner }),
     );
     if (!read.verdict?.clean) throw new Error('clamd did not pass the sample image');
-    await timed('metadata', () => metadata.readImage(source));
-    await timed('optimized', () => images.renderWebp(source, optimized, config.IMAGE_MAX_DIMENSION));
-    await timed('thumbnail', () => images.renderWebp(source, thumbnail, config.THUMBNAIL_SIZE, 75));
+    await timed('metadata', () => metadata.readImage(source, 'image/jpeg'));
+    const type = 'image/jpeg';
+    await timed('optimized', () => images.renderWebp(source, optimized, { type, maxDimension: config.IMAGE_MAX_DIMENSION }));
+    await timed('thumbnail', () =>
+      images.renderWebp(source, thumbnail, { type, maxDimension: config.THUMBNAIL_SIZE, quality: 75 }),
+    );
     await timed('put outputs', async () => {
       await storage.uploadFile(objectKeys.output(TENANT, id, 'optimized.webp'), optimized, 'image/webp');
       await storage.uploadFile(objectKeys.output(TENANT, id, 'thumbnail.webp'), thumbnail, 'image/webp');

@@ -1,4 +1,7 @@
-import sharp from 'sharp';
+import { imageRejection, openVerifiedImage, restrictImageLoaders } from './image-header';
+
+// Kept importable from here, where the pipeline has always found them.
+export { CorruptImageError, DecoderMismatchError, ImageTooLargeError } from './media-errors';
 
 export interface RenderedImage {
   width: number;
@@ -7,42 +10,39 @@ export interface RenderedImage {
 }
 
 export interface ImageProcessorOptions {
-  /** Decompression-bomb guard: sharp refuses inputs with more pixels than this. */
+  /** Decompression-bomb guard: inputs whose header declares more pixels are refused undecoded. */
   maxInputPixels: number;
 }
 
-/** Thrown for inputs sharp refuses as too large; the pipeline turns it into a rejection. */
-export class ImageTooLargeError extends Error {}
-/** Thrown when the bytes cannot be decoded as the image they claim to be. */
-export class CorruptImageError extends Error {}
+export interface RenderOptions {
+  /** The verified type: only its decoder may read the input. */
+  type: string;
+  /** Long side of the output; never enlarged. */
+  maxDimension: number;
+  quality?: number;
+}
 
 /**
  * Image renditions with sharp. Every output is auto-oriented from EXIF and carries no metadata
  * (sharp strips it unless asked to keep it), so GPS never leaves the original.
  */
 export class ImageProcessor {
-  constructor(private readonly options: ImageProcessorOptions) {}
+  constructor(private readonly options: ImageProcessorOptions) {
+    restrictImageLoaders();
+  }
 
-  /** A WebP no larger than `maxDimension` on its long side; never enlarged. */
-  async renderWebp(input: string, output: string, maxDimension: number, quality = 80): Promise<RenderedImage> {
+  /** A WebP no larger than `maxDimension` on its long side. */
+  async renderWebp(input: string, output: string, { type, maxDimension, quality = 80 }: RenderOptions): Promise<RenderedImage> {
+    const { image } = await openVerifiedImage(input, type, this.options.maxInputPixels);
     try {
-      const info = await sharp(input, { limitInputPixels: this.options.maxInputPixels, failOn: 'error' })
+      const info = await image
         .autoOrient()
         .resize({ width: maxDimension, height: maxDimension, fit: 'inside', withoutEnlargement: true })
         .webp({ quality, effort: 4 })
         .toFile(output);
       return { width: info.width, height: info.height, size: info.size };
     } catch (err) {
-      throw classify(err);
+      throw imageRejection(err, type);
     }
   }
-}
-
-export function classify(err: unknown): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  if (/pixel limit/i.test(message)) return new ImageTooLargeError(message);
-  if (/unsupported image format|corrupt|premature end|invalid|bad seek|VipsJpeg|VipsPng/i.test(message)) {
-    return new CorruptImageError(message);
-  }
-  return err instanceof Error ? err : new Error(message);
 }

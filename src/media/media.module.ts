@@ -20,7 +20,11 @@ import { VideoTranscoder } from './video-transcoder';
     {
       provide: MetadataReader,
       inject: [CONFIG],
-      useFactory: (c: AppConfig) => new MetadataReader({ exiftoolPath: c.EXIFTOOL_PATH, ffprobePath: c.FFPROBE_PATH }),
+      useFactory: (c: AppConfig) => new MetadataReader({
+          exiftoolPath: c.EXIFTOOL_PATH,
+          ffprobePath: c.FFPROBE_PATH,
+          maxInputPixels: c.MAX_IMAGE_PIXELS,
+        }),
     },
     {
       provide: ImageProcessor,

@@ -1,6 +1,10 @@
 import { ExifDateTime, ExifTool, Tags } from 'exiftool-vendored';
-import ffmpeg, { FfprobeData } from 'fluent-ffmpeg';
-import sharp from 'sharp';
+import type { FfprobeData, FfprobeStream } from 'fluent-ffmpeg';
+import { mediaKind } from '../uploads/upload-policy';
+import { openVerifiedImage, restrictImageLoaders } from './image-header';
+import { CorruptVideoError } from './media-errors';
+import { runTool, ToolFailure } from './tool-process';
+import { sandboxedInput } from './verified-formats';
 
 export interface GpsPosition {
   latitude: number;
@@ -34,24 +38,37 @@ export interface AvMetadata {
   audioCodec: string | null;
   audioChannels: number | null;
   sampleRate: number | null;
+  /** Every stream in the container (video, audio, subtitles, data, attachments). */
+  streams: number;
 }
 
 export interface MetadataReaderOptions {
   exiftoolPath?: string;
   ffprobePath: string;
+  /** Images whose header declares more pixels are refused (IMAGE_TOO_LARGE); default 100 MP. */
+  maxInputPixels?: number;
 }
 
-/** EXIF via a long-lived exiftool process (exiftool-vendored), audio/video via ffprobe. */
+/** MAX_IMAGE_PIXELS's default, for callers that build a reader without the config. */
+const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
+
+/**
+ * EXIF via a long-lived exiftool process (exiftool-vendored), audio/video via ffprobe. The
+ * verified type picks the decoder: sharp must recognise it from the image header, ffprobe is
+ * forced to its demuxer and may open nothing but the file itself.
+ */
 export class MetadataReader {
   private readonly exiftool: ExifTool;
 
   constructor(private readonly options: MetadataReaderOptions) {
-    ffmpeg.setFfprobePath(options.ffprobePath);
+    restrictImageLoaders();
     this.exiftool = new ExifTool({ maxProcs: 2, ...(options.exiftoolPath ? { exiftoolPath: options.exiftoolPath } : {}) });
   }
 
-  async readImage(filePath: string): Promise<ImageMetadata> {
-    const [tags, header] = await Promise.all([this.exiftool.read(filePath), sharp(filePath).metadata()]);
+  async readImage(filePath: string, type: string): Promise<ImageMetadata> {
+    // The header check comes first, so exiftool never reads a file that is not what it claims.
+    const { header } = await openVerifiedImage(filePath, type, this.options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
+    const tags = await this.exiftool.read(filePath);
     const rotated = (header.orientation ?? 1) >= 5;
     return {
       kind: 'image',
@@ -71,12 +88,17 @@ export class MetadataReader {
     };
   }
 
-  async readAv(filePath: string, kind: 'video' | 'audio'): Promise<AvMetadata> {
-    const data = await new Promise<FfprobeData>((resolve, reject) =>
-      ffmpeg.ffprobe(filePath, (err, probed) => (err ? reject(err) : resolve(probed))),
-    );
+  /** ffprobe's view of an audio or video file; `type` (video/* or audio/*) picks the demuxer. */
+  async readAv(filePath: string, type: string, opts: { signal?: AbortSignal } = {}): Promise<AvMetadata> {
+    const kind = mediaKind(type);
+    if (kind !== 'video' && kind !== 'audio') throw new Error(`readAv needs an audio or video type, not ${type}`);
+    const data = await this.probe(filePath, type, opts.signal);
+    // The same streams ffmpeg maps when it transcodes (0:V:0 and 0:a:0): the first real video
+    // stream, cover art excluded, and the first audio stream.
     const video = data.streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
     const audio = data.streams.find((s) => s.codec_type === 'audio');
+    if (kind === 'video' && !video) throw new CorruptVideoError(`The ${type} file has no video stream`);
+    if (kind === 'audio' && !audio) throw new CorruptVideoError(`The ${type} file has no audio stream`);
     return {
       kind,
       container: data.format.format_name ?? null,
@@ -89,7 +111,23 @@ export class MetadataReader {
       audioCodec: audio?.codec_name ?? null,
       audioChannels: audio?.channels ?? null,
       sampleRate: num(audio?.sample_rate),
+      streams: data.streams.length,
     };
+  }
+
+  private async probe(filePath: string, type: string, signal?: AbortSignal): Promise<Pick<FfprobeData, 'format'> & { streams: FfprobeStream[] }> {
+    const args = ['-hide_banner', '-loglevel', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
+    try {
+      const { stdout } = await runTool(this.options.ffprobePath, [...args, ...sandboxedInput(type, filePath)], { signal });
+      const data = JSON.parse(stdout) as Partial<FfprobeData>;
+      return { format: data.format ?? {}, streams: data.streams ?? [] };
+    } catch (err) {
+      // ffprobe only reads: when it exits non-zero on its own, the input is what it cannot read.
+      if (err instanceof ToolFailure && err.exitSignal === null) {
+        throw new CorruptVideoError(`The content cannot be read as ${type}`, err.stderr.trim());
+      }
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,22 @@
-import ffmpeg from 'fluent-ffmpeg';
+import { CorruptVideoError } from './media-errors';
+import { runTool, ToolFailure } from './tool-process';
+import { sandboxedInput } from './verified-formats';
+
+// Kept importable from here, where the pipeline has always found it.
+export { CorruptVideoError } from './media-errors';
 
 export interface TranscodeOptions {
+  /** The verified type: it picks the demuxer, ffmpeg's own probing never does. */
+  type: string;
   /** Called with 0..100 as ffmpeg reports progress. */
   onProgress?: (percent: number) => void;
   /** Aborting kills ffmpeg (activity cancellation, worker shutdown). */
+  signal?: AbortSignal;
+}
+
+export interface FrameOptions {
+  type: string;
+  atSeconds: number;
   signal?: AbortSignal;
 }
 
@@ -12,71 +25,86 @@ export interface VideoTranscoderOptions {
   maxDimension: number;
 }
 
-/** Thrown when ffmpeg cannot decode the input at all (not a transient failure). */
-export class CorruptVideoError extends Error {}
+/** ffmpeg's words for input it cannot read; anything else (disk full, killed) is retried. */
+const UNREADABLE_INPUT =
+  /Invalid data found when processing input|moov atom not found|could not find codec parameters|EBML header parsing failed|not on whitelist|Error opening input|Failed to read frame size|Output file #0 does not contain any stream|Stream map '.*' matches no streams|Error while decoding/i;
 
-/** ffmpeg through fluent-ffmpeg: the web MP4 rendition and poster frames. */
+/**
+ * ffmpeg, spawned directly (see tool-process.ts for why every run dies with the worker): the web
+ * MP4 rendition and poster frames.
+ */
 export class VideoTranscoder {
-  constructor(private readonly options: VideoTranscoderOptions) {
-    ffmpeg.setFfmpegPath(options.ffmpegPath);
-  }
+  constructor(private readonly options: VideoTranscoderOptions) {}
 
   /** H.264/AAC MP4, moov atom up front (faststart) so playback starts before the download ends. */
-  transcodeMp4(input: string, output: string, opts: TranscodeOptions = {}): Promise<void> {
+  async transcodeMp4(input: string, output: string, opts: TranscodeOptions): Promise<void> {
     const max = this.options.maxDimension;
-    const command = ffmpeg(input)
-      .videoCodec('libx264')
-      .audioCodec('aac')
-      .outputOptions([
-        '-preset veryfast',
-        '-crf 23',
-        '-pix_fmt yuv420p',
-        '-profile:v high',
-        '-b:a 128k',
-        '-movflags +faststart',
-        '-map_metadata -1',
-        `-vf scale=w='min(iw,${max})':h='min(ih,${max})':force_original_aspect_ratio=decrease:force_divisible_by=2`,
-      ])
-      .format('mp4');
-    return this.run(command, output, opts);
+    let durationUs: number | undefined;
+    await this.run(
+      [
+        '-progress', 'pipe:1', '-nostats',
+        ...sandboxedInput(opts.type, input),
+        // The streams readAv describes (and the video limits were checked on): the first real video
+        // stream, cover art excluded, and the first audio stream if there is one.
+        '-map', '0:V:0', '-map', '0:a:0?',
+        '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-profile:v', 'high',
+        '-c:a', 'aac', '-b:a', '128k',
+        '-vf', `scale=w='min(iw,${max})':h='min(ih,${max})':force_original_aspect_ratio=decrease:force_divisible_by=2`,
+        '-movflags', '+faststart', '-map_metadata', '-1',
+        '-f', 'mp4', '-y', `file:${output}`,
+      ],
+      opts.type,
+      {
+        signal: opts.signal,
+        onStderrLine: (line) => {
+          durationUs ??= parseDurationUs(line);
+        },
+        onStdoutLine: (line) => {
+          const m = /^out_time_us=(\d+)$/.exec(line);
+          if (m && durationUs && opts.onProgress) opts.onProgress(Math.max(0, Math.min(100, (Number(m[1]) / durationUs) * 100)));
+        },
+      },
+    );
   }
 
   /** One frame as PNG, taken a little way in so it is rarely a black lead-in. */
-  extractFrame(input: string, output: string, atSeconds: number): Promise<void> {
-    const command = ffmpeg(input)
-      .seekInput(Math.max(0, atSeconds))
-      .outputOptions(['-frames:v 1', '-an'])
-      .format('image2')
-      .videoCodec('png');
-    return this.run(command, output, {});
+  async extractFrame(input: string, output: string, opts: FrameOptions): Promise<void> {
+    await this.run(
+      [
+        '-ss', String(Math.max(0, opts.atSeconds)),
+        ...sandboxedInput(opts.type, input),
+        '-map', '0:V:0', '-frames:v', '1', '-an', '-c:v', 'png',
+        '-f', 'image2', '-update', '1', '-y', `file:${output}`,
+      ],
+      opts.type,
+      { signal: opts.signal },
+    );
   }
 
-  private run(command: ffmpeg.FfmpegCommand, output: string, opts: TranscodeOptions): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const abort = () => command.kill('SIGKILL');
-      opts.signal?.addEventListener('abort', abort, { once: true });
-      const cleanup = () => opts.signal?.removeEventListener('abort', abort);
-      command
-        .on('progress', (p: { percent?: number }) => {
-          if (opts.onProgress && typeof p.percent === 'number' && Number.isFinite(p.percent)) {
-            opts.onProgress(Math.max(0, Math.min(100, p.percent)));
-          }
-        })
-        .on('end', () => {
-          cleanup();
-          resolve();
-        })
-        .on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
-          cleanup();
-          if (opts.signal?.aborted) return reject(opts.signal.reason ?? err);
-          const tail = (stderr ?? '').split('\n').slice(-6).join('\n');
-          if (/Invalid data found when processing input|moov atom not found|could not find codec parameters/i.test(tail)) {
-            reject(new CorruptVideoError(`${err.message}\n${tail}`));
-          } else {
-            reject(new Error(`${err.message}\n${tail}`));
-          }
-        })
-        .save(output);
-    });
+  private async run(
+    args: string[],
+    type: string,
+    opts: { signal?: AbortSignal; onStdoutLine?: (line: string) => void; onStderrLine?: (line: string) => void },
+  ): Promise<void> {
+    try {
+      await runTool(this.options.ffmpegPath, ['-nostdin', '-hide_banner', ...args], opts);
+    } catch (err) {
+      // The fatal reason is at the end; earlier lines may be warnings about a file that was fine.
+      if (err instanceof ToolFailure && err.exitSignal === null && UNREADABLE_INPUT.test(lastLines(err.stderr, 8))) {
+        throw new CorruptVideoError(`The content cannot be decoded as ${type}`, err.stderr.trim());
+      }
+      throw err;
+    }
   }
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+/** `  Duration: 00:01:02.50, start: ...` from ffmpeg's input description, in microseconds. */
+export function parseDurationUs(line: string): number | undefined {
+  const m = /Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)/.exec(line);
+  if (!m) return undefined;
+  return Math.round((Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1e6);
 }

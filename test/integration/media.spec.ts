@@ -6,7 +6,7 @@ import { createActivities } from '../../activities';
 import { activityEnv, runActivity } from '../support/activity-env';
 import { ImageProcessor } from '../../src/media/image-processor';
 import { expectRejection } from '../support/failures';
-import { PHOTO_GPS, makeImage, makeRotatedGpsJpeg, makeVideo, mp4Boxes, probe } from '../support/media';
+import { PHOTO_GPS, makeImage, makePngDeclaring, makeRotatedGpsJpeg, makeVideo, mp4Boxes, probe } from '../support/media';
 import { RealDeps, ingestedUpload, realDeps } from '../support/real-deps';
 
 describe('metadata, processing and thumbnail activities (exiftool, ffprobe, sharp, ffmpeg, S3)', () => {
@@ -20,6 +20,7 @@ describe('metadata, processing and thumbnail activities (exiftool, ffprobe, shar
     dir = await mkdtemp(join(tmpdir(), 'intake-media-'));
     await makeRotatedGpsJpeg(join(dir, 'photo.jpg'));
     await makeVideo(join(dir, 'clip.mp4'), { width: 640, height: 360, seconds: 2 });
+    await makePngDeclaring(join(dir, 'bomb.png'), 30_000, 30_000);
   });
   afterAll(() => deps.close());
 
@@ -81,6 +82,13 @@ describe('metadata, processing and thumbnail activities (exiftool, ffprobe, shar
     await expectRejection(runActivity(strict.processImage, { uploadId: upload.id }), 'IMAGE_TOO_LARGE');
   });
 
+  it('rejects a tiny file whose header declares 30000x30000 as too large in every step', async () => {
+    const { upload } = await verified('image/png', 'bomb.png');
+    await expectRejection(runActivity(acts.extractMetadata, { uploadId: upload.id }), 'IMAGE_TOO_LARGE');
+    await expectRejection(runActivity(acts.processImage, { uploadId: upload.id }), 'IMAGE_TOO_LARGE');
+    await expectRejection(runActivity(acts.createThumbnail, { uploadId: upload.id }), 'IMAGE_TOO_LARGE');
+  });
+
   it('rejects a truncated image as corrupt', async () => {
     const whole = await readFile(join(dir, 'photo.jpg'));
     await writeFile(join(dir, 'cut.jpg'), whole.subarray(0, Math.floor(whole.length / 2)));
@@ -94,6 +102,20 @@ describe('metadata, processing and thumbnail activities (exiftool, ffprobe, shar
     const { metadata } = await deps.uploads.get(upload.id);
     expect(metadata).toMatchObject({ kind: 'video', width: 640, height: 360, videoCodec: 'h264', audioCodec: 'aac' });
     expect(metadata!.durationSeconds as number).toBeCloseTo(2, 0);
+  });
+
+  it('rejects video over the configured limits when reading its metadata, before decoding it', async () => {
+    const strict = await realDeps({ VIDEO_MAX_DURATION_SECONDS: '1' });
+    try {
+      const { upload } = await verified('video/mp4', 'clip.mp4');
+      const failure = await expectRejection(
+        runActivity(createActivities(strict).extractMetadata, { uploadId: upload.id }),
+        'VIDEO_TOO_LONG',
+      );
+      expect(failure.message).not.toContain(strict.config.WORK_DIR);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('transcodes video to faststart H.264/AAC MP4, heartbeating progress', async () => {

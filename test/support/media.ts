@@ -1,7 +1,12 @@
-import { execFile } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { ExifTool } from 'exiftool-vendored';
 import ffmpeg from 'fluent-ffmpeg';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { createServer, Server } from 'node:net';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 const run = promisify(execFile);
@@ -99,4 +104,165 @@ export function mp4Boxes(buf: Buffer): string[] {
     offset += size;
   }
   return boxes;
+}
+
+/**
+ * A valid, tiny PNG whose IHDR declares `width` x `height`: a decompression bomb's header with
+ * none of its bytes (sharp cannot encode such an image, so the chunks are written by hand).
+ */
+export async function makePngDeclaring(path: string, width: number, height: number): Promise<void> {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale, deflate, no filter, no interlace
+  await writeFile(
+    path,
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', deflateSync(Buffer.alloc(width + 1))), // one row; the rest is "missing"
+      chunk('IEND', Buffer.alloc(0)),
+    ]),
+  );
+}
+
+/** An SVG: a format libvips can load (librsvg) and Intake never accepts. */
+export const SVG = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>',
+);
+
+/** A small image in each format sharp can write, from raw pixels (no loader involved). */
+export async function encodeImage(path: string, format: 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif'): Promise<void> {
+  const width = 48;
+  const height = 32;
+  const pixels = Buffer.alloc(width * height * 3, 0x80);
+  await sharp(pixels, { raw: { width, height, channels: 3 } }).toFormat(format).toFile(path);
+}
+
+/** An HLS playlist whose single segment is `uri` (a local file name or a URL). */
+export async function writeHlsPlaylist(path: string, uri: string, prefix: Buffer = Buffer.alloc(0)): Promise<void> {
+  const playlist = `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n${uri}\n#EXT-X-ENDLIST\n`;
+  await writeFile(path, Buffer.concat([prefix, Buffer.from(playlist)]));
+}
+
+/** An empty ID3v2.4 tag: ffmpeg's probing skips it and looks at what follows. */
+export const ID3_TAG = Buffer.from([0x49, 0x44, 0x33, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
+
+/** An ffconcat script that splices in `file` (resolved next to the script). */
+export async function writeFfconcat(path: string, file: string): Promise<void> {
+  await writeFile(path, `ffconcat version 1.0\nfile '${file}'\n`);
+}
+
+/** Copies a video into another container without re-encoding (`mkv`: Matroska with H.264). */
+export async function remux(input: string, output: string): Promise<void> {
+  await run('ffmpeg', ['-loglevel', 'error', '-y', '-i', input, '-c', 'copy', output]);
+}
+
+/** A TCP listener on 127.0.0.1 that only counts who connects: the playlist tests expect nobody. */
+export async function connectionRecorder(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const server: Server = createServer((socket) => {
+    count++;
+    socket.destroy();
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/segment.ts`,
+    connections: () => count,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+/** Processes whose parent is `ppid`, whose name is `name` and that have `arg` among their arguments. */
+export function childProcesses(ppid: number, name: string, arg: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (stat?.ppid !== ppid || stat.name !== name) continue;
+    if (procArgs(Number(entry)).some((a) => a.includes(arg))) found.push(Number(entry));
+  }
+  return found;
+}
+
+function procArgs(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** Gone, or a zombie waiting to be reaped: either way it runs no more. */
+export function isDead(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat === undefined || stat.state === 'Z' || stat.state === 'X';
+}
+
+/**
+ * Asleep in a system call on `path` (a read of the FIFO it waits on): past its start-up, writing
+ * nothing, so only a signal can end it.
+ */
+export function isBlockedOn(pid: number, path: string): boolean {
+  try {
+    if (procStat(pid)?.state !== 'S') return false;
+    // "<syscall number> <first argument, here the fd> ...": the fd must be the file.
+    const fd = Number.parseInt(readFileSync(`/proc/${pid}/syscall`, 'latin1').split(' ')[1] ?? '', 16);
+    return Number.isInteger(fd) && readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+  } catch {
+    return false;
+  }
+}
+
+function procStat(pid: number): { name: string; state: string; ppid: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid ...": comm may itself contain spaces and parentheses.
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  const [state, ppid] = text.slice(close + 2).split(' ');
+  return { name: text.slice(open + 1, close), state: state!, ppid: Number(ppid) };
+}
+
+const REPO = resolve(__dirname, '..', '..');
+
+/**
+ * A separate node process standing in for a worker: it compiles src/media with swc (as jest does)
+ * and runs VideoTranscoder.transcodeMp4 on `input`, so a test can kill it mid-transcode.
+ */
+export function startTranscodeProcess(input: string, output: string, type: string): ChildProcess {
+  const script = `
+    const swc = require('@swc/core');
+    const fs = require('node:fs');
+    require.extensions['.ts'] = (module, filename) => {
+      const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
+        filename,
+        jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2023' },
+        module: { type: 'commonjs' },
+      });
+      module._compile(code, filename);
+    };
+    const { VideoTranscoder } = require(${JSON.stringify(join(REPO, 'src/media/video-transcoder.ts'))});
+    new VideoTranscoder({ ffmpegPath: 'ffmpeg', maxDimension: 1920 })
+      .transcodeMp4(process.env.INPUT, process.env.OUTPUT, { type: process.env.TYPE })
+      .then(() => console.log('transcode finished'), (err) => console.log('transcode failed', err.message));
+  `;
+  return spawn(process.execPath, ['-e', script], {
+    cwd: REPO,
+    env: { ...process.env, INPUT: input, OUTPUT: output, TYPE: type },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

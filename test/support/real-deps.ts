@@ -31,7 +31,11 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
   const dataSource = await createDataSource(config.DATABASE_URL, 4).initialize();
   await dataSource.runMigrations();
   const storage = new ObjectStorage(config);
-  const metadata = new MetadataReader({ exiftoolPath: config.EXIFTOOL_PATH, ffprobePath: config.FFPROBE_PATH });
+  const metadata = new MetadataReader({
+    exiftoolPath: config.EXIFTOOL_PATH,
+    ffprobePath: config.FFPROBE_PATH,
+    maxInputPixels: config.MAX_IMAGE_PIXELS,
+  });
   return {
     config,
     dataSource,
