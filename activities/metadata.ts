@@ -1,7 +1,6 @@
-import { ErrorCode } from '../src/common/errors';
 import { assertVideoWithinLimits, videoLimitsFrom } from '../src/media/video-limits';
 import type { ActivityDeps } from './deps';
-import { about, activityLog, asMediaRejection, rejection, withLocalCopy } from './support';
+import { about, activityLog, rejectUnreadableMedia, withLocalCopy } from './support';
 
 /** Step 3: EXIF (GPS included, kept in the database only) for images, ffprobe for audio and video. */
 export function metadataActivities({ uploads, metadata, sessions, config }: ActivityDeps) {
@@ -21,8 +20,8 @@ export function metadataActivities({ uploads, metadata, sessions, config }: Acti
           if (kind === 'video') assertVideoWithinLimits(av, videoLimitsFrom(config));
           return av;
         } catch (err) {
-          // The bytes passed type sniffing but the tools cannot parse them: a broken file.
-          throw asMediaRejection(err) ?? rejection(ErrorCode.CORRUPT_MEDIA, `Cannot read ${kind} metadata`);
+          // The readers type what is the file's fault; a tool that cannot run is retried, never blamed on the file.
+          rejectUnreadableMedia(err);
         }
       });
       await uploads.setMetadata(uploadId, { ...extracted });

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { join } from 'node:path';
 import type { ActivityDeps } from './deps';
 import { about, activityLog, publishOutput, rejectUnreadableMedia, withLocalCopy } from './support';
@@ -16,7 +17,11 @@ export function thumbnailActivities(deps: ActivityDeps) {
           const duration = Number(upload.metadata?.durationSeconds ?? 0);
           still = join(dir, 'frame.png');
           await videos
-            .extractFrame(sourcePath, still, { type: upload.detectedType!, atSeconds: Math.min(1, duration / 10) })
+            .extractFrame(sourcePath, still, {
+              type: upload.detectedType!,
+              atSeconds: Math.min(1, duration / 10),
+              signal: Context.current().cancellationSignal,
+            })
             .catch(rejectUnreadableMedia);
         }
         const stillType = upload.kind === 'video' ? 'image/png' : upload.detectedType!;

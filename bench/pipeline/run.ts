@@ -69,10 +69,10 @@ async function main() {
     sniffer: new TypeSniffer(),
     scanner: new ClamdScanner({ host: config.CLAMD_HOST, port: config.CLAMD_PORT, timeoutMs: config.CLAMD_TIMEOUT_MS }),
     metadata: new MetadataReader({
-    exiftoolPath: config.EXIFTOOL_PATH,
-    ffprobePath: config.FFPROBE_PATH,
-    maxInputPixels: config.MAX_IMAGE_PIXELS,
-  }),
+      exiftoolPath: config.EXIFTOOL_PATH,
+      ffprobePath: config.FFPROBE_PATH,
+      maxInputPixels: config.MAX_IMAGE_PIXELS,
+    }),
     images: new ImageProcessor({ maxInputPixels: config.MAX_IMAGE_PIXELS }),
   };
   const webhooks = await new WebhookCounter().start();

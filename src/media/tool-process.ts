@@ -38,6 +38,14 @@ export class ToolFailure extends Error {
   }
 }
 
+/** The tool could not be started at all (setpriv's 126/127: missing or not executable): never the file's fault. */
+export class ToolUnavailableError extends Error {
+  constructor(readonly tool: string, readonly detail: string) {
+    super(`${tool} could not be started`);
+    this.name = 'ToolUnavailableError';
+  }
+}
+
 export function runTool(binary: string, args: readonly string[], opts: ToolRunOptions = {}): Promise<ToolOutput> {
   const { signal } = opts;
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -68,6 +76,7 @@ export function runTool(binary: string, args: readonly string[], opts: ToolRunOp
       signal?.removeEventListener('abort', abort);
       if (signal?.aborted) reject(signal.reason);
       else if (code === 0) resolve({ stdout, stderr });
+      else if ((code === 126 || code === 127) && /^setpriv:/m.test(stderr)) reject(new ToolUnavailableError(binary, stderr));
       else reject(new ToolFailure(binary, code, exitSignal, stderr));
     });
   });

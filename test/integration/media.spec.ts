@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import sharp from 'sharp';
 import { createActivities } from '../../activities';
 import { activityEnv, runActivity } from '../support/activity-env';
 import { ImageProcessor } from '../../src/media/image-processor';
+import { MetadataReader } from '../../src/media/metadata-reader';
 import { expectRejection } from '../support/failures';
 import { PHOTO_GPS, makeImage, makePngDeclaring, makeRotatedGpsJpeg, makeVideo, mp4Boxes, probe } from '../support/media';
 import { RealDeps, ingestedUpload, realDeps } from '../support/real-deps';
@@ -105,17 +107,21 @@ describe('metadata, processing and thumbnail activities (exiftool, ffprobe, shar
   });
 
   it('rejects video over the configured limits when reading its metadata, before decoding it', async () => {
-    const strict = await realDeps({ VIDEO_MAX_DURATION_SECONDS: '1' });
-    try {
-      const { upload } = await verified('video/mp4', 'clip.mp4');
-      const failure = await expectRejection(
-        runActivity(createActivities(strict).extractMetadata, { uploadId: upload.id }),
-        'VIDEO_TOO_LONG',
-      );
-      expect(failure.message).not.toContain(strict.config.WORK_DIR);
-    } finally {
-      await strict.close();
-    }
+    const strict = createActivities({ ...deps, config: { ...deps.config, VIDEO_MAX_DURATION_SECONDS: 1 } });
+    const { upload } = await verified('video/mp4', 'clip.mp4');
+    const failure = await expectRejection(runActivity(strict.extractMetadata, { uploadId: upload.id }), 'VIDEO_TOO_LONG');
+    expect(failure.message).not.toContain(deps.config.WORK_DIR);
+  });
+
+  it('blames the tool, not the file, when ffprobe cannot run: retried, never rejected', async () => {
+    const broken = createActivities({
+      ...deps,
+      metadata: new MetadataReader({ ffprobePath: '/nonexistent/ffprobe', maxInputPixels: deps.config.MAX_IMAGE_PIXELS }),
+    });
+    const { upload } = await verified('video/mp4', 'clip.mp4');
+    const err = await runActivity(broken.extractMetadata, { uploadId: upload.id }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err instanceof ApplicationFailure && err.nonRetryable).toBe(false);
   });
 
   it('transcodes video to faststart H.264/AAC MP4, heartbeating progress', async () => {
