@@ -1,15 +1,19 @@
 /**
- * Scan benchmark: Intake's ClamdScanner against a minimal hand-written INSTREAM client, both
- * scanning the same S3 objects streamed from MinIO, in the same run, at the same concurrency.
+ * Scan benchmark: Intake's ingest read (S3 -> SHA-256 + local file + ClamdScanner, as
+ * ingestOriginal does it) against a minimal hand-written INSTREAM client, both on the same S3
+ * objects streamed from MinIO, in the same run, at the same concurrency.
  * Run with `bash scripts/bench.sh scan [--sizes 10,200] [--runs 5] [--concurrency 2]`; see bench/README.md.
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/config';
 import { ClamdScanner } from '../../src/scanning/clamd-scanner';
+import { readOriginal } from '../../src/workspaces/read-original';
 import { rawInstream } from './raw-instream';
 
 const GOAL_RATIO = 0.9;
@@ -57,13 +61,20 @@ async function main() {
   const bucket = config.S3_BUCKET;
   const scanner = new ClamdScanner({ host: config.CLAMD_HOST, port: config.CLAMD_PORT, timeoutMs: config.CLAMD_TIMEOUT_MS });
   const runTag = randomBytes(6).toString('hex');
+  const scratch = await mkdtemp(join(tmpdir(), 'intake-bench-scan-'));
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: totalmem() / 1024 ** 3, loadAtStart: loadavg() };
 
   const open = async (key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
   const scanWith: Record<Path, (key: string, size: number) => Promise<void>> = {
+    // What ingestOriginal does with the object: one read into a SHA-256, a local file and clamd.
     async intake(key, size) {
-      const result = await scanner.scan(await open(key));
-      if (!result.clean || result.bytes !== size) throw new Error(`intake scan of ${key}: ${JSON.stringify(result)}`);
+      const file = join(scratch, key.replaceAll('/', '_'));
+      try {
+        const { verdict, bytes } = await readOriginal(await open(key), file, { scanner });
+        if (!verdict?.clean || bytes !== size) throw new Error(`intake scan of ${key}: ${JSON.stringify(verdict)}`);
+      } finally {
+        await rm(file, { force: true });
+      }
     },
     async raw(key) {
       const answer = await rawInstream(config.CLAMD_HOST, config.CLAMD_PORT, await open(key));
@@ -108,12 +119,15 @@ async function main() {
     }
   } finally {
     s3.destroy();
+    await rm(scratch, { recursive: true, force: true });
   }
 
   const out: string[] = ['', 'Intake scan benchmark', ''];
   out.push(`  machine   ${machine.cores} cores (${machine.cpu}), ${machine.memGiB.toFixed(1)} GiB RAM, node ${process.version}`);
   out.push(`            load average at start ${machine.loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
-  out.push(`  each run  ${opts.concurrency} objects scanned at once, S3 GET -> clamd INSTREAM; median of ${opts.runs} runs`, '');
+  out.push(`  each run  ${opts.concurrency} objects scanned at once; median of ${opts.runs} runs`);
+  out.push('  intake    S3 GET -> SHA-256 + local file + clamd INSTREAM (ingestOriginal\'s read)');
+  out.push('  raw       S3 GET -> clamd INSTREAM, hand-written client', '');
   const rows = [['size', 'intake MB/s', 'raw MB/s', 'intake/raw', 'per-run ratios']];
   const summary = results.map(({ sizeMb, rates }) => {
     const ratio = median(rates.intake) / median(rates.raw);
