@@ -40,12 +40,20 @@ function service(name: string): Service {
 }
 
 /** What compose hands the container: `${VAR:-default}` as its default (VAR unset), `$$` as `$`. */
+/** The caller must provide these (`${VAR:?message}`): compose refuses to start without them. */
+const REQUIRED_FROM_CALLER = new Set(['ADMIN_TOKEN']);
+
 function interpolate(value: string): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (match, name?: string, fallback?: string) => {
-    if (match === '$$') return '$';
-    if (fallback === undefined) throw new Error(`\${${name}} has no default, so it depends on the caller's shell`);
-    return fallback;
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-|:\?)([^}]*))?\}/g,
+    (match, name?: string, operator?: string, fallback?: string) => {
+      if (match === '$$') return '$';
+      if (operator === ':?' && REQUIRED_FROM_CALLER.has(name!)) return `value-the-caller-sets-for-${name}`;
+      if (operator === ':?') throw new Error(`\${${name}} must not be required from the caller`);
+      if (fallback === undefined) throw new Error(`\${${name}} has no default, so it depends on the caller's shell`);
+      return fallback;
+    },
+  );
 }
 
 function envOf(name: string): Env {
@@ -159,6 +167,21 @@ describe('docker-compose.yml', () => {
       const result = configSchema.safeParse(envOf(name));
       const issues = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
       expect({ service: name, issues }).toEqual({ service: name, issues: [] });
+    }
+  });
+
+  it('has no insecure defaults: the admin token comes from the caller, only the API listens beyond localhost', () => {
+    expect(String(compose['x-intake-env']?.ADMIN_TOKEN)).toMatch(/^\$\{ADMIN_TOKEN:\?/);
+    for (const [name, svc] of Object.entries(compose.services)) {
+      for (const entry of svc.ports ?? []) {
+        const parts = interpolate(String(entry)).split(':');
+        const bind = parts.length === 3 ? parts[0] : '0.0.0.0';
+        expect({ service: name, port: String(entry), bind }).toEqual({
+          service: name,
+          port: String(entry),
+          bind: name === 'api' ? '0.0.0.0' : '127.0.0.1',
+        });
+      }
     }
   });
 
