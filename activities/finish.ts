@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { TERMINAL_STATUSES } from '../src/database/entities/upload.entity';
 import { objectKeys } from '../src/storage/object-keys';
 import type { TerminalStatus } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
@@ -46,10 +47,15 @@ export function finishActivities({ uploads, storage }: ActivityDeps) {
       activityLog().info('upload expired', about(upload));
     },
 
-    /** After the upload URL has expired: removes anything PUT to it after the upload ended. */
-    async deleteIncoming({ uploadId }: { uploadId: string }): Promise<void> {
+    /**
+     * After the upload URL has expired: removes anything PUT to it after the upload ended. Leaves a
+     * still-processing upload's incoming object alone (`deleted: false`).
+     */
+    async deleteIncoming({ uploadId }: { uploadId: string }): Promise<{ deleted: boolean }> {
       const upload = await getUpload(uploadId);
+      if (!TERMINAL_STATUSES.has(upload.status)) return { deleted: false };
       await storage.delete(objectKeys.incoming(upload.tenantId, upload.id));
+      return { deleted: true };
     },
   };
 }

@@ -44,7 +44,8 @@ function roleOf(taskQueue: string): WorkspaceRole {
  */
 export function ingestActivities({ uploads, storage, scanner, sessions, config }: ActivityDeps) {
   return {
-    async ingestOriginal({ uploadId }: { uploadId: string }): Promise<IngestResult> {
+    /** `keepLocalCopy: false` (no steps follow, e.g. a document): the copy is freed right away. */
+    async ingestOriginal({ uploadId, keepLocalCopy = true }: { uploadId: string; keepLocalCopy?: boolean }): Promise<IngestResult> {
       const ctx = Context.current();
       const upload = await uploads.get(uploadId);
       if (!upload.kind || !upload.sourceEtag) {
@@ -94,6 +95,7 @@ export function ingestActivities({ uploads, storage, scanner, sessions, config }
             await uploads.setSha256(uploadId, sha256);
             activityLog().info('upload scanned clean', { ...about(upload), bytes, sha256 });
           }
+          if (!keepLocalCopy) await sessions.close(uploadId);
           return { taskQueue: sessions.localQueue(ctx.info.taskQueue), sha256 };
         } catch (err) {
           await sessions.close(uploadId);

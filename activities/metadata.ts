@@ -1,17 +1,18 @@
 import { assertVideoWithinLimits, videoLimitsFrom } from '../src/media/video-limits';
 import type { ActivityDeps } from './deps';
-import { about, activityLog, rejectUnreadableMedia, withLocalCopy } from './support';
+import { about, activityLog, rejectUnreadableMedia, type LocalStepInput, withLocalCopy } from './support';
 
 /** Step 3: EXIF (GPS included, kept in the database only) for images, ffprobe for audio and video. */
 export function metadataActivities({ uploads, metadata, sessions, config }: ActivityDeps) {
   return {
-    async extractMetadata({ uploadId }: { uploadId: string }): Promise<void> {
+    async extractMetadata(input: LocalStepInput): Promise<void> {
+      const { uploadId } = input;
       const upload = await uploads.get(uploadId);
       await uploads.setStage(uploadId, 'extracting_metadata');
       const kind = upload.kind;
       if (kind !== 'image' && kind !== 'video' && kind !== 'audio') return;
 
-      const extracted = await withLocalCopy(sessions, uploadId, async ({ sourcePath }) => {
+      const extracted = await withLocalCopy(sessions, input, async ({ sourcePath }) => {
         try {
           const type = upload.detectedType!;
           if (kind === 'image') return await metadata.readImage(sourcePath, type);

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ActivityDeps } from './deps';
-import { about, activityLog, publishOutput, rejectUnreadableMedia, withLocalCopy } from './support';
+import { about, activityLog, publishOutput, rejectUnreadableMedia, type LocalStepInput, withLocalCopy } from './support';
 
 /** The main rendition is always called "optimized": WebP for images, H.264/AAC MP4 for video. */
 export const OPTIMIZED = 'optimized';
@@ -11,10 +11,11 @@ export const OPTIMIZED = 'optimized';
 export function processActivities(deps: ActivityDeps) {
   const { uploads, images, videos, metadata, sessions, config } = deps;
   return {
-    async processImage({ uploadId }: { uploadId: string }): Promise<void> {
+    async processImage(input: LocalStepInput): Promise<void> {
+      const { uploadId } = input;
       const upload = await uploads.get(uploadId);
       await uploads.setStage(uploadId, 'processing');
-      await withLocalCopy(sessions, uploadId, async ({ dir, sourcePath }) => {
+      await withLocalCopy(sessions, input, async ({ dir, sourcePath }) => {
         const output = join(dir, 'optimized.webp');
         const rendered = await images
           .renderWebp(sourcePath, output, { type: upload.detectedType!, maxDimension: config.IMAGE_MAX_DIMENSION })
@@ -34,7 +35,8 @@ export function processActivities(deps: ActivityDeps) {
      * written to the database for the status API. If this worker dies, heartbeats stop; the workflow
      * then has another worker take the upload from the original again.
      */
-    async transcodeVideo({ uploadId }: { uploadId: string }): Promise<void> {
+    async transcodeVideo(input: LocalStepInput): Promise<void> {
+      const { uploadId } = input;
       const ctx = Context.current();
       const upload = await uploads.get(uploadId);
       await uploads.setStage(uploadId, 'processing', 0);
@@ -42,7 +44,7 @@ export function processActivities(deps: ActivityDeps) {
       let lastSaved = -1;
       const beat = setInterval(() => ctx.heartbeat({ percent }), 2000);
       try {
-        await withLocalCopy(sessions, uploadId, async ({ dir, sourcePath }) => {
+        await withLocalCopy(sessions, input, async ({ dir, sourcePath }) => {
           const output = join(dir, 'optimized.mp4');
           ctx.heartbeat({ percent });
           await videos

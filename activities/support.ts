@@ -51,6 +51,12 @@ export const WORKSPACE_LOST = 'WORKSPACE_LOST';
 
 const HEARTBEAT_MS = 5_000;
 
+/** Input of a step on the local copy; the workflow marks the upload's last one to free the copy. */
+export interface LocalStepInput {
+  uploadId: string;
+  releaseAfter?: boolean;
+}
+
 /**
  * Runs a step on this worker's local copy of the upload, heartbeating meanwhile so a dead worker is
  * noticed within the heartbeat timeout. No copy here means this worker is not the one holding the
@@ -58,13 +64,15 @@ const HEARTBEAT_MS = 5_000;
  */
 export async function withLocalCopy<T>(
   sessions: WorkspaceSessions,
-  uploadId: string,
+  { uploadId, releaseAfter }: LocalStepInput,
   fn: (session: WorkspaceSession) => Promise<T>,
 ): Promise<T> {
   const ctx = Context.current();
   const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
   try {
-    return await sessions.use(uploadId, fn);
+    const result = await sessions.use(uploadId, fn);
+    if (releaseAfter) await sessions.close(uploadId);
+    return result;
   } catch (err) {
     if (err instanceof WorkspaceLostError) {
       throw ApplicationFailure.nonRetryable(`no local copy of upload ${uploadId} on this worker`, WORKSPACE_LOST);

@@ -1,16 +1,17 @@
 import { Context } from '@temporalio/activity';
 import { join } from 'node:path';
 import type { ActivityDeps } from './deps';
-import { about, activityLog, publishOutput, rejectUnreadableMedia, withLocalCopy } from './support';
+import { about, activityLog, publishOutput, rejectUnreadableMedia, type LocalStepInput, withLocalCopy } from './support';
 
 /** Step 5: a WebP `thumbnail` (long side THUMBNAIL_SIZE) from the image, or a frame of the video. */
 export function thumbnailActivities(deps: ActivityDeps) {
   const { uploads, images, videos, sessions, config } = deps;
   return {
-    async createThumbnail({ uploadId }: { uploadId: string }): Promise<void> {
+    async createThumbnail(input: LocalStepInput): Promise<void> {
+      const { uploadId } = input;
       const upload = await uploads.get(uploadId);
       await uploads.setStage(uploadId, 'thumbnailing');
-      await withLocalCopy(sessions, uploadId, async ({ dir, sourcePath }) => {
+      await withLocalCopy(sessions, input, async ({ dir, sourcePath }) => {
         const output = join(dir, 'thumbnail.webp');
         let still = sourcePath;
         if (upload.kind === 'video') {

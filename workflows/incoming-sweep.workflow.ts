@@ -12,10 +12,18 @@ export interface IncomingSweepInput {
   sweepAt: string;
 }
 
-/** Waits until the upload URL is dead, then deletes anything a client PUT to it after the upload ended. */
+/** A PUT signed just before expiry may still be in flight when the URL expires: allow it to land. */
+const GRACE_MS = 60_000;
+/** An upload still processing when its URL died is looked at again this much later. */
+const RECHECK_MS = 60 * 60_000;
+
+/**
+ * Waits until the upload URL is dead, then deletes anything a client PUT to it after the upload
+ * ended. While the upload is still being processed the incoming key is left alone (verify may not
+ * have copied it yet): finishing deletes it then, and this looks again later.
+ */
 export async function incomingSweepWorkflow({ uploadId, sweepAt }: IncomingSweepInput): Promise<void> {
   const wait = Date.parse(sweepAt) - Date.now();
-  // A PUT signed just before expiry may still be in flight when the URL expires: allow it to land.
-  if (wait > 0) await sleep(wait + 60_000);
-  await storage.deleteIncoming({ uploadId });
+  if (wait > 0) await sleep(wait + GRACE_MS);
+  while (!(await storage.deleteIncoming({ uploadId })).deleted) await sleep(RECHECK_MS);
 }

@@ -92,11 +92,14 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   setHandler(uploadCompletedSignal, (completed) => {
     etag ??= completed?.etag;
   });
+  const expiresAt = Date.parse(input.expiresAt);
+  // Started now, so its start costs the pipeline nothing: it acts only once the URL is dead.
+  const sweeper = startIncomingSweeper(uploadId, expiresAt);
 
   // Durable timer: the bytes must arrive before expiresAt (Date.now() is workflow time here).
-  const expiresAt = Date.parse(input.expiresAt);
   if (!(await condition(() => etag !== undefined, Math.max(1, expiresAt - Date.now())))) {
     await bookkeeping.expireUpload({ uploadId });
+    await sweeper;
     return { status: 'expired', error: { code: 'UPLOAD_EXPIRED', message: 'No upload was completed before expiresAt' } };
   }
 
@@ -110,28 +113,42 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   }
 
   await bookkeeping.finishUpload({ uploadId, status: outcome.status, error: outcome.error });
-  await sweepIncomingAfter(uploadId, expiresAt);
+  await sweeper;
   await notify(uploadId, outcome.status);
   return outcome;
 }
 
+type Step = (worker: ReturnType<typeof onWorker>, input: { uploadId: string; releaseAfter: boolean }) => Promise<void>;
+
+/** The steps after ingest for each kind, all on the worker holding the local copy. */
+function stepsFor(kind: MediaKind): Step[] {
+  const metadata: Step = (w, input) => w.media.extractMetadata(input);
+  const thumbnail: Step = (w, input) => w.media.createThumbnail(input);
+  switch (kind) {
+    case 'image':
+      return [metadata, (w, input) => w.media.processImage(input), thumbnail];
+    case 'video':
+      return [metadata, (w, input) => w.transcoding.transcodeVideo(input), thumbnail];
+    case 'audio':
+      return [metadata];
+    case 'document':
+      return [];
+  }
+}
+
 /**
- * Ingest on one worker, then every later step on that same worker from its local copy. If the
- * worker is lost, another one takes the upload from the immutable original.
+ * Ingest on one worker, then every later step on that same worker from its local copy; the last
+ * step frees the copy itself (no extra round trip). If the worker is lost, another one takes the
+ * upload from the immutable original.
  */
 async function processOnOneWorker(uploadId: string, kind: MediaKind): Promise<void> {
+  const steps = stepsFor(kind);
   for (let round = 1; ; round++) {
-    const { taskQueue } = await ingestOn(kind).ingestOriginal({ uploadId });
+    const { taskQueue } = await ingestOn(kind).ingestOriginal({ uploadId, keepLocalCopy: steps.length > 0 });
     const worker = onWorker(taskQueue);
     try {
-      if (kind !== 'document') await worker.media.extractMetadata({ uploadId });
-      if (kind === 'image') {
-        await worker.media.processImage({ uploadId });
-        await worker.media.createThumbnail({ uploadId });
-      } else if (kind === 'video') {
-        await worker.transcoding.transcodeVideo({ uploadId });
-        await worker.media.createThumbnail({ uploadId });
-      }
+      for (const [i, step] of steps.entries()) await step(worker, { uploadId, releaseAfter: i === steps.length - 1 });
+      return;
     } catch (err) {
       if (!workerLost(err)) {
         await releaseQuietly(worker.release, uploadId);
@@ -139,10 +156,7 @@ async function processOnOneWorker(uploadId: string, kind: MediaKind): Promise<vo
       }
       if (round >= MAX_WORKERS_PER_UPLOAD) throw err;
       log.warn('worker lost; another worker takes the upload over', { uploadId, round, taskQueue });
-      continue;
     }
-    await releaseQuietly(worker.release, uploadId);
-    return;
   }
 }
 
@@ -166,16 +180,18 @@ async function releaseQuietly(release: ReturnType<typeof onWorker>['release'], u
 
 /**
  * The upload URL stays valid until expiresAt, so a client could still PUT after the upload ended.
- * A child that outlives this workflow deletes whatever sits at the incoming key once the URL is dead.
+ * A child that outlives this workflow deletes whatever sits at the incoming key once the URL is
+ * dead and the upload has ended.
  */
-async function sweepIncomingAfter(uploadId: string, expiresAt: number): Promise<void> {
-  if (expiresAt <= Date.now()) return;
+async function startIncomingSweeper(uploadId: string, expiresAt: number): Promise<void> {
   await startChild(incomingSweepWorkflow, {
     workflowId: incomingSweepWorkflowIdFor(uploadId),
     args: [{ uploadId, sweepAt: new Date(expiresAt).toISOString() }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
   });
 }
+
+const PROCESSING_FAILED_MESSAGE = 'Processing kept failing after retries; the upload was not processed';
 
 type ProcessedOutcome = UploadWorkflowResult & { status: Exclude<TerminalStatus, 'expired'> };
 
@@ -184,8 +200,10 @@ function toOutcome(err: unknown): ProcessedOutcome {
   if (cause instanceof ApplicationFailure && cause.type && REJECTION_CODES.has(cause.type)) {
     return { status: 'rejected', error: { code: cause.type, message: cause.message } };
   }
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return { status: 'failed', error: { code: 'PROCESSING_FAILED', message } };
+  // A tool's or service's own words (hosts, ports, paths) stay in the history and the logs; the
+  // tenant gets the catalogue's.
+  log.error('upload processing failed', { error: cause instanceof Error ? cause.message : String(cause) });
+  return { status: 'failed', error: { code: 'PROCESSING_FAILED', message: PROCESSING_FAILED_MESSAGE } };
 }
 
 async function notify(uploadId: string, status: TerminalStatus): Promise<void> {

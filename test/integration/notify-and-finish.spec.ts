@@ -100,8 +100,14 @@ describe('notify, finish and expire activities (HTTP endpoint, S3, PostgreSQL)',
     expect(await deps.storage.head(incoming)).toBeNull();
     expect(await deps.storage.head(original)).not.toBeNull();
     await deps.storage.putBuffer(incoming, Buffer.from('after the end'), 'text/plain');
-    await runActivity(acts.deleteIncoming, { uploadId: upload.id });
+    await expect(runActivity(acts.deleteIncoming, { uploadId: upload.id })).resolves.toEqual({ deleted: true });
     expect(await deps.storage.head(incoming)).toBeNull();
+  });
+
+  it('leaves the incoming object of an upload still being processed to the pipeline', async () => {
+    const { upload } = await seedUpload(deps, { contentType: 'text/plain', body: Buffer.from('not yet verified') });
+    await expect(runActivity(acts.deleteIncoming, { uploadId: upload.id })).resolves.toEqual({ deleted: false });
+    expect(await deps.storage.head(objectKeys.incoming(upload.tenantId, upload.id))).not.toBeNull();
   });
 
   it('fails bookkeeping on a missing row without retrying forever', async () => {

@@ -50,6 +50,7 @@ describe('uploadWorkflow on the real Temporal server', () => {
       verifyUpload: { kind: 'image', detectedType: 'image/png' },
       // The test worker serves "its own" queue too: the workflow's queue.
       ingestOriginal: { taskQueue, sha256: 'ab'.repeat(32) },
+      deleteIncoming: { deleted: true },
     };
     return Object.fromEntries(
       names.map((name) => [
@@ -94,9 +95,22 @@ describe('uploadWorkflow on the real Temporal server', () => {
   it('runs the image pipeline in order, then records ready and notifies', async () => {
     await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
     expect(calls).toEqual([
-      'verifyUpload', 'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail', 'releaseWorkspace',
+      'verifyUpload', 'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail',
       'finishUpload:ready', 'notifyTenant:upload.ready',
     ]);
+    // The last step on the worker frees its local copy; the earlier ones keep it.
+    expect(inputs.filter((i) => ['extractMetadata', 'processImage', 'createThumbnail'].includes(i.name)).map((i) => i.input)).toEqual([
+      expect.objectContaining({ releaseAfter: false }),
+      expect.objectContaining({ releaseAfter: false }),
+      expect.objectContaining({ releaseAfter: true }),
+    ]);
+  });
+
+  it('frees the local copy at ingest when nothing follows (a document)', async () => {
+    behaviour.verifyUpload = async () => ({ kind: 'document', detectedType: 'text/plain' });
+    await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
+    expect(calls).toEqual(['verifyUpload', 'ingestOriginal', 'finishUpload:ready', 'notifyTenant:upload.ready']);
+    expect(inputs.find((i) => i.name === 'ingestOriginal')?.input).toMatchObject({ keepLocalCopy: false });
   });
 
   it('verifies the object pinned by the first complete; later signals change nothing', async () => {
@@ -112,7 +126,7 @@ describe('uploadWorkflow on the real Temporal server', () => {
     await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
     expect(calls).toEqual([
       'verifyUpload', 'ingestOriginal', 'extractMetadata', 'processImage',
-      'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail', 'releaseWorkspace',
+      'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail',
       'finishUpload:ready', 'notifyTenant:upload.ready',
     ]);
   });
@@ -148,10 +162,14 @@ describe('uploadWorkflow on the real Temporal server', () => {
 
   it('turns an unexpected non-retryable error into `failed`, never `ready`', async () => {
     behaviour.processImage = async () => {
-      throw ApplicationFailure.create({ type: 'Bug', message: 'boom', nonRetryable: true });
+      // What a tool or service says can name hosts, ports and paths: it must not reach the tenant.
+      throw ApplicationFailure.create({ type: 'Bug', message: 'connect ECONNREFUSED 10.0.0.7:3310 /tmp/work/x', nonRetryable: true });
     };
     const result = await runUpload({ complete: true });
-    expect(result).toEqual({ status: 'failed', error: { code: 'PROCESSING_FAILED', message: 'boom' } });
+    expect(result).toEqual({
+      status: 'failed',
+      error: { code: 'PROCESSING_FAILED', message: 'Processing kept failing after retries; the upload was not processed' },
+    });
     expect(calls.slice(-2)).toEqual(['finishUpload:failed', 'notifyTenant:upload.failed']);
   });
 

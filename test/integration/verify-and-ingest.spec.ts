@@ -117,10 +117,12 @@ describe('verify and ingest activities (S3 + clamd + PostgreSQL)', () => {
       await deps.storage.delete(keysOf(upload).original);
       await runActivity(acts.extractMetadata, { uploadId: upload.id });
       await runActivity(acts.processImage, { uploadId: upload.id });
-      await runActivity(acts.createThumbnail, { uploadId: upload.id });
+      expect(deps.sessions.has(upload.id)).toBe(true);
+      // The upload's last step frees the local copy.
+      await runActivity(acts.createThumbnail, { uploadId: upload.id, releaseAfter: true });
       expect((await deps.uploads.listOutputs(upload.id)).map((o) => o.name)).toEqual(['optimized', 'thumbnail']);
-      await runActivity(acts.releaseWorkspace, { uploadId: upload.id });
       expect(deps.sessions.has(upload.id)).toBe(false);
+      await runActivity(acts.releaseWorkspace, { uploadId: upload.id }); // idempotent
     });
 
     it('tells the workflow when a step lands on a worker without the local copy', async () => {
