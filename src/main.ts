@@ -3,30 +3,35 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { errors } from './common/errors';
-import { rejectMalformedJson } from './common/json-errors';
+import { rejectUnreadableBody } from './common/json-errors';
 import { ErrorFilter } from './common/http-exception.filter';
 import { NestPinoLogger, createLogger } from './common/logger';
+import { assignRequestId } from './common/request-id';
+import { validationError } from './common/validation';
 import { loadConfig } from './config/config';
+
+let logger: Logger | undefined;
 
 async function main() {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL, 'api');
+  logger = createLogger(config.LOG_LEVEL, 'api');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     logger: new NestPinoLogger(logger),
-    // Our own parser, so malformed JSON gets its stable INVALID_JSON code (Nest drops the cause).
+    // Our own parser, so body errors get stable codes and catalogue messages (Nest drops the cause).
     bodyParser: false,
   });
-  app.use(json({ limit: '64kb' }), rejectMalformedJson);
+  app.use(assignRequestId, json({ limit: '64kb' }), rejectUnreadableBody(logger));
   app.useGlobalFilters(new ErrorFilter(logger));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
-      exceptionFactory: (issues) =>
-        errors.validation(issues.flatMap((i) => Object.values(i.constraints ?? {})).join('; ') || 'Invalid request'),
+      // Our messages only: class-validator's never hold values, and the target object is the client's input.
+      validationError: { target: false, value: false },
+      exceptionFactory: validationError,
     }),
   );
   app.enableShutdownHooks();
@@ -35,6 +40,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`api failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  (logger ?? createLogger('info', 'api')).fatal({ err }, 'api failed to start');
   process.exit(1);
 });

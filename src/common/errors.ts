@@ -19,6 +19,8 @@ export enum ErrorCode {
   UPLOAD_EXPIRED = 'UPLOAD_EXPIRED',
   DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
   INTERNAL = 'INTERNAL',
+  /** A field has the right type but unsafe or malformed content (filename, content type), or the body cannot be read. */
+  INVALID_REQUEST = 'INVALID_REQUEST',
 
   // Pipeline rejections (terminal, non-retryable; the workflow's list is REJECTION_CODES in
   // workflows/contract.ts)
@@ -65,8 +67,32 @@ export class AppError extends Error {
   }
 }
 
+/** Services the API needs; `unknown` when an error says "unreachable" but not whose. */
+export type Dependency = 'database' | 'storage' | 'temporal' | 'unknown';
+
+const DEPENDENCY_NAMES: Record<Dependency, string> = {
+  database: 'The database',
+  storage: 'Object storage',
+  temporal: 'The workflow service',
+  unknown: 'A service this request needs',
+};
+
+/**
+ * What a message may say about a client's value: printable ASCII without quotes or backslashes,
+ * at most `max` characters. Anything else is dropped, so no control character, markup or long
+ * input is ever reflected.
+ */
+export function safeEcho(value: string, max = 64): string {
+  const kept = value.replace(/[^\x21\x23-\x5b\x5d-\x7e]/g, '');
+  return kept.length > max ? `${kept.slice(0, max)}...` : kept;
+}
+
 export const errors = {
   validation: (message: string) => new AppError(ErrorCode.VALIDATION_FAILED, message, HttpStatus.BAD_REQUEST),
+  invalidRequest: (message: string, status: HttpStatus = HttpStatus.BAD_REQUEST) =>
+    new AppError(ErrorCode.INVALID_REQUEST, message, status),
+  internal: () => new AppError(ErrorCode.INTERNAL, 'Internal server error', HttpStatus.INTERNAL_SERVER_ERROR),
+  payloadTooLarge: () => new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'Request body is too large', HttpStatus.PAYLOAD_TOO_LARGE),
   invalidJson: () => new AppError(ErrorCode.INVALID_JSON, 'Request body is not valid JSON', HttpStatus.BAD_REQUEST),
   unauthorized: () =>
     new AppError(ErrorCode.UNAUTHORIZED, 'Missing or invalid Authorization bearer token', HttpStatus.UNAUTHORIZED),
@@ -77,7 +103,7 @@ export const errors = {
   unsupportedType: (contentType: string) =>
     new AppError(
       ErrorCode.UNSUPPORTED_TYPE,
-      `Content type "${contentType}" is not allowed by the upload policy`,
+      `Content type "${safeEcho(contentType)}" is not allowed by the upload policy`,
       HttpStatus.BAD_REQUEST,
     ),
   fileTooLarge: (size: number, max: number) =>
@@ -94,10 +120,11 @@ export const errors = {
     ),
   uploadExpired: () =>
     new AppError(ErrorCode.UPLOAD_EXPIRED, 'The upload window has expired; create a new upload', HttpStatus.GONE),
-  dependencyUnavailable: (what: string) =>
+  /** Names the dependency from a fixed list, never from the error that revealed the outage. */
+  dependencyUnavailable: (what: Dependency) =>
     new AppError(
       ErrorCode.DEPENDENCY_UNAVAILABLE,
-      `${what} is unavailable, try again shortly`,
+      `${DEPENDENCY_NAMES[what]} is unavailable, try again shortly`,
       HttpStatus.SERVICE_UNAVAILABLE,
     ),
 };

@@ -1,11 +1,16 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import type { Response } from 'express';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { ErrorCode } from '../common/errors';
+import { LOGGER } from '../common/logger';
 import { ObjectStorage } from '../storage/object-storage';
 
-type Check = 'ok' | string;
+type Check = 'up' | 'down';
+type CheckName = 'database' | 'temporal' | 'storage';
+
+const PROBE_TIMEOUT_MS = 2000;
 
 function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([
@@ -14,40 +19,56 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
   ]);
 }
 
-/** 200 once the API can reach its database, Temporal and object storage; 503 naming what is down. */
+/**
+ * 200 `{"status":"ok","checks":{"database":"up","temporal":"up","storage":"up"}}` once the API can
+ * reach all three; otherwise 503 with `"status":"unavailable"`, the same `checks` (each "up" or
+ * "down") and a DEPENDENCY_UNAVAILABLE error naming what is down. Why a probe failed (hosts, ports,
+ * driver text) is logged when a check goes down, never answered.
+ */
 @Controller('health')
 export class HealthController {
+  private readonly down = new Set<CheckName>();
+
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(Client) private readonly temporal: Client,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   @Get()
   async health(@Res() res: Response): Promise<void> {
-    const probe = (work: () => Promise<unknown>): Promise<Check> =>
-      within(2000, work()).then(
-        () => 'ok',
-        (err: Error) => err.message,
-      );
     const [database, temporal, storage] = await Promise.all([
-      probe(() => this.db.query('SELECT 1')),
-      probe(async () => {
+      this.probe('database', () => this.db.query('SELECT 1')),
+      this.probe('temporal', async () => {
         await this.temporal.connection.ensureConnected();
         await this.temporal.workflowService.getSystemInfo({});
       }),
-      probe(() => this.storage.ping()),
+      this.probe('storage', () => this.storage.ping()),
     ]);
-    const checks = { database, temporal, storage };
-    const down = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
+    const checks: Record<CheckName, Check> = { database, temporal, storage };
+    const down = (Object.keys(checks) as CheckName[]).filter((name) => checks[name] === 'down');
     if (down.length === 0) {
       res.status(200).json({ status: 'ok', checks });
     } else {
       res.status(503).json({
-        error: { code: ErrorCode.DEPENDENCY_UNAVAILABLE, message: `Unavailable: ${down.join(', ')}` },
         status: 'unavailable',
         checks,
+        error: { code: ErrorCode.DEPENDENCY_UNAVAILABLE, message: `Unavailable: ${down.join(', ')}` },
       });
+    }
+  }
+
+  /** Logs on the transitions only, so a health poller does not flood the log during an outage. */
+  private async probe(name: CheckName, work: () => Promise<unknown>): Promise<Check> {
+    try {
+      await within(PROBE_TIMEOUT_MS, work());
+      if (this.down.delete(name)) this.logger.info({ check: name }, 'health check recovered');
+      return 'up';
+    } catch (err) {
+      if (!this.down.has(name)) this.logger.warn({ check: name, err }, 'health check failed');
+      this.down.add(name);
+      return 'down';
     }
   }
 }

@@ -52,10 +52,10 @@ export class UploadsService {
         memo: { tenantId: tenant.id, filename: dto.filename },
       });
     } catch (err) {
+      this.logger.error({ err, uploadId: id, tenantId: tenant.id }, 'could not start upload workflow');
       // No workflow means nobody would ever process or expire this row: take it back.
       await this.uploads.delete(id);
-      this.logger.error({ err, uploadId: id, tenantId: tenant.id }, 'could not start upload workflow');
-      throw errors.dependencyUnavailable('The workflow service');
+      throw errors.dependencyUnavailable('temporal');
     }
 
     // The only key a client may write. The URL dies with the upload window (expiresAt), and the
@@ -80,7 +80,7 @@ export class UploadsService {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw errors.uploadExpired();
       this.logger.error({ err, uploadId: id, tenantId: tenant.id }, 'could not signal upload workflow');
-      throw errors.dependencyUnavailable('The workflow service');
+      throw errors.dependencyUnavailable('temporal');
     }
     await this.uploads.markProcessing(id);
     this.logger.info({ uploadId: id, tenantId: tenant.id }, 'upload completed by client');
