@@ -3,6 +3,7 @@ import type { MetadataReader } from '../src/media/metadata-reader';
 import type { ImageProcessor } from '../src/media/image-processor';
 import type { TypeSniffer } from '../src/media/type-sniffer';
 import type { VideoTranscoder } from '../src/media/video-transcoder';
+import type { VideoLimitSettings } from '../src/media/video-limits';
 import type { ClamdScanner } from '../src/scanning/clamd-scanner';
 import type { ObjectStorage } from '../src/storage/object-storage';
 import type { TenantStore } from '../src/tenants/tenant-store';
@@ -18,13 +19,8 @@ export interface ActivityDeps {
     | 'IMAGE_MAX_DIMENSION'
     | 'THUMBNAIL_SIZE'
     | 'DOWNLOAD_URL_TTL_SECONDS'
-    | 'VIDEO_MAX_WIDTH'
-    | 'VIDEO_MAX_HEIGHT'
-    | 'VIDEO_MAX_PIXELS'
-    | 'VIDEO_MAX_DURATION_SECONDS'
-    | 'VIDEO_MAX_FRAME_RATE'
-    | 'VIDEO_MAX_STREAMS'
-  >;
+  > &
+    VideoLimitSettings;
   uploads: UploadStore;
   tenants: TenantStore;
   storage: ObjectStorage;

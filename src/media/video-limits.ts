@@ -12,17 +12,18 @@ export interface VideoLimits {
   maxStreams: number;
 }
 
-export function videoLimitsFrom(
-  config: Pick<
-    AppConfig,
-    | 'VIDEO_MAX_WIDTH'
-    | 'VIDEO_MAX_HEIGHT'
-    | 'VIDEO_MAX_PIXELS'
-    | 'VIDEO_MAX_DURATION_SECONDS'
-    | 'VIDEO_MAX_FRAME_RATE'
-    | 'VIDEO_MAX_STREAMS'
-  >,
-): VideoLimits {
+/** The settings the video limits come from. */
+export type VideoLimitSettings = Pick<
+  AppConfig,
+  | 'VIDEO_MAX_WIDTH'
+  | 'VIDEO_MAX_HEIGHT'
+  | 'VIDEO_MAX_PIXELS'
+  | 'VIDEO_MAX_DURATION_SECONDS'
+  | 'VIDEO_MAX_FRAME_RATE'
+  | 'VIDEO_MAX_STREAMS'
+>;
+
+export function videoLimitsFrom(config: VideoLimitSettings): VideoLimits {
   return {
     maxWidth: config.VIDEO_MAX_WIDTH,
     maxHeight: config.VIDEO_MAX_HEIGHT,
