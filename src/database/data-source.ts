@@ -17,6 +17,8 @@ export function createDataSource(databaseUrl: string, poolSize = 10): DataSource
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsRun: false,
-    extra: { max: poolSize },
+    // A database that hangs instead of refusing must still turn into a 503 (or a retried activity)
+    // rather than a request that never ends.
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000 },
   });
 }

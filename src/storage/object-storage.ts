@@ -47,6 +47,9 @@ function s3Client(config: AppConfig, endpoint: string): S3Client {
     // Presigned PUTs are sent by browsers and plain HTTP clients that cannot add SDK checksum headers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // An S3 that accepts connections but stops answering must fail the call, not hang it; large
+    // streams keep flowing, so an idle minute is a dead peer.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
   });
 }
 
