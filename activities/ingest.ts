@@ -95,11 +95,13 @@ export function ingestActivities({ uploads, storage, scanner, sessions, config }
             await uploads.setSha256(uploadId, sha256);
             activityLog().info('upload scanned clean', { ...about(upload), bytes, sha256 });
           }
-          if (!keepLocalCopy) await sessions.close(uploadId);
+          if (!keepLocalCopy) await sessions.close(uploadId, session);
           return { taskQueue: sessions.localQueue(ctx.info.taskQueue), sha256 };
         } catch (err) {
-          await sessions.close(uploadId);
+          await sessions.close(uploadId, session);
           throw err;
+        } finally {
+          sessions.done(session);
         }
       } finally {
         clearInterval(beat);

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { existsSync } from 'node:fs';
 import { ErrorCode } from '../src/common/errors';
 import type { Upload } from '../src/database/entities/upload.entity';
 import { objectKeys } from '../src/storage/object-keys';
@@ -70,8 +71,15 @@ export async function withLocalCopy<T>(
   const ctx = Context.current();
   const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
   try {
-    const result = await sessions.use(uploadId, fn);
-    if (releaseAfter) await sessions.close(uploadId);
+    let used: WorkspaceSession | undefined;
+    const result = await sessions.use(uploadId, async (session) => {
+      used = session;
+      // The directory can be gone (reaped, or the worker's disk was cleaned): never hand a tool a
+      // missing file, which it would report as an unreadable one.
+      if (!existsSync(session.sourcePath)) throw new WorkspaceLostError(uploadId);
+      return fn(session);
+    });
+    if (releaseAfter) await sessions.close(uploadId, used);
     return result;
   } catch (err) {
     if (err instanceof WorkspaceLostError) {

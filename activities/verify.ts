@@ -16,10 +16,11 @@ const tampered = () =>
   rejection(ErrorCode.TAMPERED, 'The object was replaced after the upload was completed');
 
 /**
- * Step 1: the object the client declared complete (pinned by `etag`) exists, has the declared size,
- * and its bytes are the declared, allowed type. Then it becomes the upload's immutable original: a
- * server-side copy, conditional on the same ETag, to a key no client can write; the incoming object
- * is deleted. Every later step reads the original only.
+ * Step 1: the object the client declared complete (pinned by `etag`) exists and has the declared
+ * size; it becomes the upload's immutable original (a server-side copy, conditional on the same
+ * ETag, to a key no client can write), whose bytes must be the declared, allowed type. The incoming
+ * object is deleted. Every later step reads the original only; a rejected upload's original is
+ * deleted when the upload is finished.
  */
 export function verifyActivities({ uploads, storage, sniffer }: ActivityDeps) {
   return {
@@ -46,11 +47,13 @@ export function verifyActivities({ uploads, storage, sniffer }: ActivityDeps) {
           });
         }
 
-        const sample = await storage.readHead(incoming, Math.min(SNIFF_BYTES, head.size), etag);
+        // Copy first, then judge the copy: what is sniffed is what every later step reads, with no
+        // window between a check of the incoming object and the copy (an ETag is only an MD5).
+        await storage.copy(incoming, original, etag);
+        const sample = await storage.readHead(original, Math.min(SNIFF_BYTES, head.size));
         const verdict = judgeSniffedType(upload.contentType, await sniffer.sniff(sample), sample);
         if (!verdict.ok) throw rejection(ErrorCode[verdict.code], verdict.message);
 
-        await storage.copy(incoming, original, etag);
         await uploads.setVerified(uploadId, verdict.kind, verdict.detectedType, etag);
         await storage.delete(incoming);
         activityLog().info('upload verified', { ...about(upload), detectedType: verdict.detectedType });

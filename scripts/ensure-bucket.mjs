@@ -1,6 +1,8 @@
 // Creates the app's bucket in the local MinIO if it is missing (scripts/lib/stack.sh runs this
-// once MinIO is ready). Reads the same S3_* variables as the app.
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+// once MinIO is ready), with a lifecycle rule that expires anything under incoming/ after 8 days
+// (the longest upload window is 7): a backstop for client PUTs the workflow's sweeper missed.
+// Reads the same S3_* variables as the app.
+import { CreateBucketCommand, PutBucketLifecycleConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 
 const env = process.env;
 const bucket = env.S3_BUCKET ?? 'intake';
@@ -20,6 +22,16 @@ try {
 } catch (err) {
   if (err?.name !== 'BucketAlreadyOwnedByYou') throw err;
   console.log(`  bucket       ${bucket} exists`);
+}
+try {
+  await s3.send(
+    new PutBucketLifecycleConfigurationCommand({
+      Bucket: bucket,
+      LifecycleConfiguration: {
+        Rules: [{ ID: 'expire-incoming', Status: 'Enabled', Filter: { Prefix: 'incoming/' }, Expiration: { Days: 8 } }],
+      },
+    }),
+  );
 } finally {
   s3.destroy();
 }

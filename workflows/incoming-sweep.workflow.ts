@@ -23,7 +23,6 @@ const RECHECK_MS = 60 * 60_000;
  * have copied it yet): finishing deletes it then, and this looks again later.
  */
 export async function incomingSweepWorkflow({ uploadId, sweepAt }: IncomingSweepInput): Promise<void> {
-  const wait = Date.parse(sweepAt) - Date.now();
-  if (wait > 0) await sleep(wait + GRACE_MS);
+  await sleep(Math.max(0, Date.parse(sweepAt) - Date.now()) + GRACE_MS);
   while (!(await storage.deleteIncoming({ uploadId })).deleted) await sleep(RECHECK_MS);
 }

@@ -10,6 +10,7 @@ import {
   setHandler,
   startChild,
 } from '@temporalio/workflow';
+import { TimeoutType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { MediaKind } from '../src/database/entities/upload.entity';
 import {
@@ -160,13 +161,18 @@ async function processOnOneWorker(uploadId: string, kind: MediaKind): Promise<vo
   }
 }
 
-/** The worker that held the local copy stopped answering, or no longer has the copy. */
+/**
+ * The worker that held the local copy stopped answering (a step was never picked up, or stopped
+ * heartbeating), or no longer has the copy. A step that merely ran past its start-to-close
+ * timeout on a live worker is not a lost worker: moving it elsewhere would only repeat it.
+ */
 function workerLost(err: unknown): boolean {
   if (!(err instanceof ActivityFailure)) return false;
-  return (
-    err.cause instanceof TimeoutFailure ||
-    (err.cause instanceof ApplicationFailure && err.cause.type === 'WORKSPACE_LOST')
-  );
+  const { cause } = err;
+  if (cause instanceof TimeoutFailure) {
+    return cause.timeoutType === TimeoutType.SCHEDULE_TO_START || cause.timeoutType === TimeoutType.HEARTBEAT;
+  }
+  return cause instanceof ApplicationFailure && cause.type === 'WORKSPACE_LOST';
 }
 
 /** Freeing the worker's copy is housekeeping: its own idle reaper covers a release that never lands. */
@@ -184,11 +190,18 @@ async function releaseQuietly(release: ReturnType<typeof onWorker>['release'], u
  * dead and the upload has ended.
  */
 async function startIncomingSweeper(uploadId: string, expiresAt: number): Promise<void> {
-  await startChild(incomingSweepWorkflow, {
-    workflowId: incomingSweepWorkflowIdFor(uploadId),
-    args: [{ uploadId, sweepAt: new Date(expiresAt).toISOString() }],
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-  });
+  try {
+    await startChild(incomingSweepWorkflow, {
+      workflowId: incomingSweepWorkflowIdFor(uploadId),
+      args: [{ uploadId, sweepAt: new Date(expiresAt).toISOString() }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    // Already running (this workflow was reset) is fine; anything else must not hold the upload up.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      log.warn('could not start the incoming sweeper', { uploadId, error: String(err) });
+    }
+  }
 }
 
 const PROCESSING_FAILED_MESSAGE = 'Processing kept failing after retries; the upload was not processed';

@@ -7,7 +7,8 @@
  * presigned URL names, and every later step reads `original` only.
  */
 export const objectKeys = {
-  incoming: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/incoming`,
+  // A prefix of its own, so a bucket lifecycle rule can expire what clients left behind.
+  incoming: (tenantId: string, uploadId: string) => `incoming/${tenantId}/${uploadId}`,
   original: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/original`,
   outputsPrefix: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/outputs/`,
   output: (tenantId: string, uploadId: string, file: string) => `uploads/${tenantId}/${uploadId}/outputs/${file}`,

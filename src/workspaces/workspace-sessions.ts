@@ -26,6 +26,14 @@ export class WorkspaceLostError extends Error {
   }
 }
 
+/** A step of this upload is still using its session here: the new attempt must wait (retryable). */
+export class WorkspaceBusyError extends Error {
+  constructor(uploadId: string) {
+    super(`the workspace of upload ${uploadId} is still in use on this worker`);
+    this.name = 'WorkspaceBusyError';
+  }
+}
+
 export interface WorkspaceSessionsOptions {
   workDir: string;
   /** Unique per worker process: names this worker's own task queues. */
@@ -58,50 +66,75 @@ export class WorkspaceSessions {
   }
 
   /**
-   * A fresh, empty session for the upload, waiting for a free slot of its role. A session the upload
-   * already had here (a retried first step) is replaced: the caller downloads again.
+   * A fresh, empty session for the upload, waiting for a free slot of its role, returned busy: the
+   * caller calls done() when its step ends. A session the upload already had here (a retried first
+   * step) is replaced, unless a step is still using it (then WorkspaceBusyError: retry later).
    */
   async open(uploadId: string, role: WorkspaceRole, signal?: AbortSignal): Promise<WorkspaceSession> {
-    await this.close(uploadId);
+    const existing = this.sessions.get(uploadId);
+    if (existing?.busy) throw new WorkspaceBusyError(uploadId);
+    if (existing) await this.close(uploadId, existing);
     while (this.count(role) >= this.options.slots[role]) {
       this.reapIdle();
       if (this.count(role) < this.options.slots[role]) break;
       await this.waitForSlot(role, signal);
     }
-    await mkdir(this.options.workDir, { recursive: true });
-    const dir = await mkdtemp(join(this.options.workDir, `${WORKSPACE_DIR_PREFIX}${uploadId}-`));
-    const session: WorkspaceSession = { uploadId, role, dir, sourcePath: join(dir, 'source'), busy: 0, lastUsed: this.now() };
+    if (this.sessions.has(uploadId)) throw new WorkspaceBusyError(uploadId);
+    // Reserved before the next await, so concurrent openers see the slot taken.
+    const session: WorkspaceSession = { uploadId, role, dir: '', sourcePath: '', busy: 1, lastUsed: this.now() };
     this.sessions.set(uploadId, session);
-    return session;
+    try {
+      await mkdir(this.options.workDir, { recursive: true });
+      session.dir = await mkdtemp(join(this.options.workDir, `${WORKSPACE_DIR_PREFIX}${uploadId}-`));
+      session.sourcePath = join(session.dir, 'source');
+      return session;
+    } catch (err) {
+      this.sessions.delete(uploadId);
+      this.wakeOne(role);
+      throw err;
+    }
+  }
+
+  /** The step that opened or used the session has ended. */
+  done(session: WorkspaceSession): void {
+    session.busy = Math.max(0, session.busy - 1);
+    session.lastUsed = this.now();
   }
 
   has(uploadId: string): boolean {
     return this.sessions.has(uploadId);
   }
 
+  /** How many openers of this role are waiting for a slot. */
+  waitingFor(role: WorkspaceRole): number {
+    return this.waiting[role].length;
+  }
+
   /** Runs `fn` with the upload's session, which stays un-reapable meanwhile. */
   async use<T>(uploadId: string, fn: (session: WorkspaceSession) => Promise<T>): Promise<T> {
     const session = this.sessions.get(uploadId);
-    if (!session) throw new WorkspaceLostError(uploadId);
+    if (!session || !session.dir) throw new WorkspaceLostError(uploadId);
     session.busy++;
     session.lastUsed = this.now();
     try {
       return await fn(session);
     } finally {
-      session.busy--;
-      session.lastUsed = this.now();
+      this.done(session);
     }
   }
 
-  /** Removes the session's files and frees its slot. Idempotent. */
-  async close(uploadId: string): Promise<void> {
+  /**
+   * Removes the session's files and frees its slot. Idempotent. With `which`, only that session:
+   * a stale attempt's clean-up never removes the session a newer attempt opened.
+   */
+  async close(uploadId: string, which?: WorkspaceSession): Promise<void> {
     const session = this.sessions.get(uploadId);
-    if (!session) return;
+    if (!session || (which && which !== session)) return;
     this.sessions.delete(uploadId);
     try {
-      await rm(session.dir, { recursive: true, force: true });
+      if (session.dir) await rm(session.dir, { recursive: true, force: true });
     } finally {
-      this.waiting[session.role].shift()?.();
+      this.wakeOne(session.role);
     }
   }
 
@@ -115,6 +148,10 @@ export class WorkspaceSessions {
 
   async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id)));
+  }
+
+  private wakeOne(role: WorkspaceRole): void {
+    this.waiting[role].shift()?.();
   }
 
   private count(role: WorkspaceRole): number {
