@@ -8,12 +8,12 @@ const storage = proxyActivities<Activities>({
 
 export interface IncomingSweepInput {
   uploadId: string;
-  /** When the upload URL stops working (its expiresAt). */
+  /** When to look: the upload URL's expiry plus a grace period (INCOMING_SWEEP_GRACE_MS). */
   sweepAt: string;
 }
 
 /** A PUT signed just before expiry may still be in flight when the URL expires: allow it to land. */
-const GRACE_MS = 60_000;
+export const INCOMING_SWEEP_GRACE_MS = 60_000;
 /** An upload still processing when its URL died is looked at again this much later. */
 const RECHECK_MS = 60 * 60_000;
 
@@ -23,6 +23,7 @@ const RECHECK_MS = 60 * 60_000;
  * have copied it yet): finishing deletes it then, and this looks again later.
  */
 export async function incomingSweepWorkflow({ uploadId, sweepAt }: IncomingSweepInput): Promise<void> {
-  await sleep(Math.max(0, Date.parse(sweepAt) - Date.now()) + GRACE_MS);
+  const wait = Date.parse(sweepAt) - Date.now();
+  if (wait > 0) await sleep(wait);
   while (!(await storage.deleteIncoming({ uploadId })).deleted) await sleep(RECHECK_MS);
 }

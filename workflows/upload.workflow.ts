@@ -23,7 +23,7 @@ import {
   incomingSweepWorkflowIdFor,
   uploadCompletedSignal,
 } from './contract';
-import { incomingSweepWorkflow } from './incoming-sweep.workflow';
+import { INCOMING_SWEEP_GRACE_MS, incomingSweepWorkflow } from './incoming-sweep.workflow';
 
 // Recording the outcome must not give up: a long database outage would otherwise leave the upload
 // stuck in `processing`. Unlimited attempts, backing off to a minute. Milliseconds of work, so it
@@ -193,7 +193,7 @@ async function startIncomingSweeper(uploadId: string, expiresAt: number): Promis
   try {
     await startChild(incomingSweepWorkflow, {
       workflowId: incomingSweepWorkflowIdFor(uploadId),
-      args: [{ uploadId, sweepAt: new Date(expiresAt).toISOString() }],
+      args: [{ uploadId, sweepAt: new Date(expiresAt + INCOMING_SWEEP_GRACE_MS).toISOString() }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   } catch (err) {

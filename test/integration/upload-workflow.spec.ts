@@ -19,7 +19,8 @@ import { testConfig } from '../support/stack';
  */
 describe('uploadWorkflow on the real Temporal server', () => {
   const config = testConfig();
-  const taskQueue = `workflow-spec-${randomUUID()}`;
+  // One queue per workflow run, so sweepers that earlier tests left behind never act on this one.
+  let taskQueue: string;
   let client: Client;
   let connection: NativeConnection;
   let calls: string[];
@@ -39,6 +40,7 @@ describe('uploadWorkflow on the real Temporal server', () => {
     calls = [];
     inputs = [];
     behaviour = {};
+    taskQueue = `workflow-spec-${randomUUID()}`;
   });
 
   function stubs(): Partial<Record<keyof Activities, (input: any) => Promise<unknown>>> {
