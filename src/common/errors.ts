@@ -18,6 +18,8 @@ export enum ErrorCode {
   OBJECT_NOT_UPLOADED = 'OBJECT_NOT_UPLOADED',
   UPLOAD_EXPIRED = 'UPLOAD_EXPIRED',
   DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
+  /** A tenant's webhookUrl is not http(s), carries credentials, or points at a non-public address. */
+  INVALID_WEBHOOK_URL = 'INVALID_WEBHOOK_URL',
   INTERNAL = 'INTERNAL',
 
   // Pipeline rejections (terminal, non-retryable; the workflow's list is REJECTION_CODES in
@@ -94,6 +96,8 @@ export const errors = {
     ),
   uploadExpired: () =>
     new AppError(ErrorCode.UPLOAD_EXPIRED, 'The upload window has expired; create a new upload', HttpStatus.GONE),
+  invalidWebhookUrl: (reason: string) =>
+    new AppError(ErrorCode.INVALID_WEBHOOK_URL, `webhookUrl is not allowed: ${reason}`, HttpStatus.BAD_REQUEST),
   dependencyUnavailable: (what: string) =>
     new AppError(
       ErrorCode.DEPENDENCY_UNAVAILABLE,
