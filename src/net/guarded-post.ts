@@ -75,10 +75,8 @@ function postPinned(target: PinnedTarget, options: GuardedPostOptions, signal: A
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   // net.connect asks this instead of DNS: the address the guard checked is the only answer.
-  const pinnedLookup: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if (lookupOptions.all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
-    else callback(null, address, family);
-  };
+  const pinnedLookup: LookupFunction = (_hostname, lookupOptions, callback) =>
+    lookupOptions.all ? callback(null, [{ address, family }]) : callback(null, address, family);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(

@@ -96,5 +96,7 @@ describe('webhook URLs cannot point inside (HTTP API + worker processes)', () =>
     expect(JSON.parse(line)).toMatchObject({ uploadId: id, tenantId: tenant.id, category: 'loopback', reason: 'refused' });
     // The refusal is permanent (a private IP literal), so no retry will ever connect either.
     expect(receiver.received).toHaveLength(0);
+    // Task queues are shared by the whole suite: a worker that refuses loopback must not linger.
+    await worker.stop();
   });
 });
