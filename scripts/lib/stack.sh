@@ -68,6 +68,9 @@ stack_export_app_env() {
   export LOG_LEVEL="${LOG_LEVEL:-info}"
   # Per stack, so dev and test runs never share scratch files.
   export WORK_DIR="${WORK_DIR:-$RUN_DIR/work}"
+  # Webhooks may reach only public addresses; the dev sink, the bench's counter and the tests'
+  # receivers listen on loopback. Set it empty to run the stack with no exception.
+  export WEBHOOK_ALLOWED_PRIVATE_HOSTS="${WEBHOOK_ALLOWED_PRIVATE_HOSTS-127.0.0.1/32}"
 }
 
 # A process is running unless it is gone or a zombie (our exited children stay zombies until

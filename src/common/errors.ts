@@ -18,6 +18,8 @@ export enum ErrorCode {
   OBJECT_NOT_UPLOADED = 'OBJECT_NOT_UPLOADED',
   UPLOAD_EXPIRED = 'UPLOAD_EXPIRED',
   DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
+  /** A tenant's webhookUrl is not http(s), carries credentials, or points at a non-public address. */
+  INVALID_WEBHOOK_URL = 'INVALID_WEBHOOK_URL',
   INTERNAL = 'INTERNAL',
   /** A field has the right type but unsafe or malformed content (filename, content type), or the body cannot be read. */
   INVALID_REQUEST = 'INVALID_REQUEST',
@@ -120,6 +122,8 @@ export const errors = {
     ),
   uploadExpired: () =>
     new AppError(ErrorCode.UPLOAD_EXPIRED, 'The upload window has expired; create a new upload', HttpStatus.GONE),
+  invalidWebhookUrl: (reason: string) =>
+    new AppError(ErrorCode.INVALID_WEBHOOK_URL, `webhookUrl is not allowed: ${reason}`, HttpStatus.BAD_REQUEST),
   /** Names the dependency from a fixed list, never from the error that revealed the outage. */
   dependencyUnavailable: (what: Dependency) =>
     new AppError(

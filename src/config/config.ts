@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowListEntryError, splitAllowList } from '../net/address-policy';
 
 /**
  * The one configuration schema. Read once from the environment at process start, validated,
@@ -70,6 +71,20 @@ export const configSchema = z.object({
   /** Prebuilt workflow bundle; when absent the worker bundles workflows/ at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Comma-separated addresses or CIDRs (`127.0.0.1/32`) that webhooks may reach although they are
+   * not public: local development and tests. Empty: only public addresses (see src/net).
+   */
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .transform(splitAllowList)
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const problem = allowListEntryError(entry);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

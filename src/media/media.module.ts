@@ -36,7 +36,7 @@ import { VideoTranscoder } from './video-transcoder';
       inject: [CONFIG],
       useFactory: (c: AppConfig) => new VideoTranscoder({ ffmpegPath: c.FFMPEG_PATH, maxDimension: c.VIDEO_MAX_DIMENSION }),
     },
-    { provide: WebhookSender, inject: [CONFIG], useFactory: (c: AppConfig) => new WebhookSender(c.WEBHOOK_TIMEOUT_MS) },
+    { provide: WebhookSender, inject: [CONFIG], useFactory: (c: AppConfig) => WebhookSender.fromConfig(c) },
   ],
   exports: [TypeSniffer, ClamdScanner, MetadataReader, ImageProcessor, VideoTranscoder, WebhookSender],
 })

@@ -1,16 +1,20 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { IsOptional, IsString, IsUrl, Length } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AdminGuard, generateApiKey, hashApiKey } from '../common/auth';
+import { AppConfig, CONFIG } from '../config/config';
 import { TenantStore } from './tenant-store';
+import { WebhookUrlCheck } from './webhook-url-check';
 
 export class CreateTenantDto {
   @IsString()
   @Length(1, 200)
   name!: string;
 
+  /** Checked by WebhookUrlCheck (scheme, credentials, address), which answers INVALID_WEBHOOK_URL. */
   @IsOptional()
-  @IsUrl({ require_protocol: true, protocols: ['http', 'https'], require_tld: false }, { message: 'webhookUrl must be an http(s) URL' })
+  @IsString()
+  @Length(1, 2048)
   webhookUrl?: string;
 }
 
@@ -25,11 +29,19 @@ export interface CreatedTenant {
 @Controller('v1/admin/tenants')
 @UseGuards(AdminGuard)
 export class TenantsController {
-  constructor(@Inject(TenantStore) private readonly tenants: TenantStore) {}
+  private readonly webhookUrls: WebhookUrlCheck;
+
+  constructor(
+    @Inject(TenantStore) private readonly tenants: TenantStore,
+    @Inject(CONFIG) config: AppConfig,
+  ) {
+    this.webhookUrls = WebhookUrlCheck.fromConfig(config);
+  }
 
   @Post()
   @HttpCode(201)
   async create(@Body() dto: CreateTenantDto): Promise<CreatedTenant> {
+    if (dto.webhookUrl !== undefined) await this.webhookUrls.assertAllowed(dto.webhookUrl);
     const apiKey = generateApiKey();
     // Standard Webhooks secrets are whsec_ + base64 of 24-64 random bytes.
     const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;

@@ -6,6 +6,7 @@ import { runActivity } from '../support/activity-env';
 import { webhookIdFor } from '../../activities/notify';
 import { RealDeps, realDeps, seedUpload } from '../support/real-deps';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { WebhookSender } from '../../src/webhooks/webhook-sender';
 
 describe('notify, finish and expire activities (HTTP endpoint, S3, PostgreSQL)', () => {
   let deps: RealDeps;
@@ -14,7 +15,9 @@ describe('notify, finish and expire activities (HTTP endpoint, S3, PostgreSQL)',
 
   beforeAll(async () => {
     deps = await realDeps();
-    acts = createActivities(deps);
+    // The receiver listens on 127.0.0.1: reachable only through the stack's allow-list
+    // (WEBHOOK_ALLOWED_PRIVATE_HOSTS), as the worker's sender is built.
+    acts = createActivities({ ...deps, webhooks: WebhookSender.fromConfig(deps.config) });
     await receiver.start();
   });
   afterAll(async () => {

@@ -47,7 +47,7 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
     metadata,
     images: new ImageProcessor({ maxInputPixels: config.MAX_IMAGE_PIXELS }),
     videos: new VideoTranscoder({ ffmpegPath: config.FFMPEG_PATH, maxDimension: config.VIDEO_MAX_DIMENSION }),
-    webhooks: new WebhookSender(5_000),
+    webhooks: WebhookSender.fromConfig(config),
     sessions: testSessions(config.WORK_DIR),
     async close() {
       await metadata.close();
