@@ -52,32 +52,15 @@ command -v go >/dev/null || { echo "go is required (expected /usr/local/go/bin/g
 go_tool temporal github.com/temporalio/cli/cmd/temporal "$TEMPORAL_CLI_VERSION"
 go_tool minio github.com/minio/minio "$MINIO_VERSION"
 
-# --- npm deps. npm rewrites node_modules/.package-lock.json on every install, so it is the
-# stamp; the node_modules directory's own mtime is not (it can predate the lock file).
-npm_install() {
-  local errors
-  errors=$(mktemp)
-  if npm ci --no-audit --no-fund --loglevel=error 2>"$errors"; then
-    say npm-deps "installed (npm ci)"
-  elif grep -q 'code EUSAGE' "$errors"; then
-    # Our npm registry mirror answers 404 for other platforms' optional packages (e.g.
-    # @swc/core-darwin-arm64), so package-lock.json cannot list them and npm ci rejects it as
-    # out of sync. `npm install --no-save` installs exactly the locked versions and leaves the lock
-    # file alone. Real drift shows up in the lines printed here.
-    echo "warning: npm ci rejected package-lock.json:" >&2
-    grep -m 5 -E 'Missing:|Invalid:' "$errors" >&2 || true
-    npm install --no-save --no-audit --no-fund --loglevel=error
-    say npm-deps "installed (npm install --no-save, after npm ci rejected the lock file)"
-  else
-    cat "$errors" >&2
-    rm -f "$errors"
-    exit 1
-  fi
-  rm -f "$errors"
-}
+# --- npm deps, exactly as locked. npm rewrites node_modules/.package-lock.json on every install, so
+# it is the stamp; the node_modules directory's own mtime is not (it can predate the lock file).
+# package-lock.json lists every platform's optional packages (sharp, swc), so `npm ci` works on any
+# machine and in the Dockerfile; after changing dependencies, refresh it with
+# `npm install --package-lock-only` so it keeps listing them.
 cd "$INTAKE_ROOT"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm_install
+  npm ci --no-audit --no-fund --loglevel=error
+  say npm-deps "installed (npm ci)"
 else
   say npm-deps "up to date"
 fi
