@@ -11,6 +11,7 @@ import { PlatformProcess, startApi, startWorker } from '../support/platform';
 import { eventually, testConfig } from '../support/stack';
 import { TenantCredentials, createTenant, uploadFile, webhookFor } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { recordHistory, recordingHistories } from '../support/workflow-histories';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 
@@ -46,6 +47,11 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     await temporal?.connection.close();
     await receiver.stop();
   });
+
+  /** With RECORD_WORKFLOW_HISTORIES=1, keeps this upload's workflow history as a replay fixture. */
+  async function keepHistory(uploadId: string, name: string): Promise<void> {
+    if (recordingHistories()) await recordHistory(temporal, testConfig(), workflowIdFor(uploadId), name);
+  }
 
   /** Downloads every output of a ready upload, as the tenant's backend would. */
   async function fetchOutputs(view: { outputs: Array<{ name: string; url: string }> }) {
@@ -133,6 +139,7 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     expect((await sharp(files.optimized!).metadata()).width).toBe(800);
     const thumb = await sharp(files.thumbnail!).metadata();
     expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', 320, 240]);
+    await keepHistory(id, 'upload-image-ready');
   });
 
   it('transcodes an H.264 video and takes a thumbnail from it', async () => {
@@ -152,6 +159,7 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     expect(video.duration).toBeCloseTo(2, 0);
     const thumb = await sharp(files.thumbnail!).metadata();
     expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', 320, 180]);
+    await keepHistory(id, 'upload-video-ready');
   });
 
   it('rejects EICAR as infected, with no outputs', async () => {
@@ -163,6 +171,7 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     expect(view.error.code).toBe('INFECTED');
     expect(view.error.message).toMatch(/Eicar-Test-Signature/);
     expect(view.outputs).toEqual([]);
+    await keepHistory(id, 'upload-rejected');
   });
 
   it('rejects a valid JPEG with EICAR appended as infected (signatures match anywhere in a file)', async () => {
@@ -240,5 +249,6 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     expect(view.error.code).toBe('UPLOAD_EXPIRED');
     const complete = await api.post(`/v1/uploads/${created.body.id}/complete`);
     expect([complete.status, complete.body.error.code]).toEqual([410, 'UPLOAD_EXPIRED']);
+    await keepHistory(created.body.id, 'upload-expired');
   });
 });
