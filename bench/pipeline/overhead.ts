@@ -53,6 +53,17 @@ export function measureHistory(uploadId: string, history: History): OverheadSamp
   return { uploadId, wallMs: at(completed) - signaledAt, activityMs, activityQueueMs, workflowTaskMs, activities };
 }
 
+/** The histories of uploads that already finished (e.g. the throughput run's), measured. */
+export async function measureUploads(temporal: Client, uploadIds: string[]): Promise<OverheadSample[]> {
+  const samples: OverheadSample[] = [];
+  for (const id of uploadIds) {
+    const handle = temporal.workflow.getHandle(workflowIdFor(id));
+    await handle.result();
+    samples.push(measureHistory(id, await handle.fetchHistory()));
+  }
+  return samples;
+}
+
 /** One image alone through the platform, `runs` times in a row, each measured from its history. */
 export async function runOverhead(opts: {
   api: IntakeApi;

@@ -12,6 +12,8 @@ export interface Report {
   baseline: BaselineResult;
   platform: PlatformResult;
   overhead: OverheadSample[];
+  /** The throughput run's uploads, measured from their histories. */
+  underLoad: OverheadSample[];
   webhooks: { deliveries: number; duplicates: number };
   goals: { throughput: number; overhead: number };
 }
@@ -85,6 +87,16 @@ export function printReport(r: Report): void {
   out.push('  and workflow tasks (each workflow task scheduled -> completed, i.e. deciding the next step)');
   const names = Object.keys(r.overhead[0]?.activities ?? {});
   out.push('  median per activity (ms): ' + names.map((n) => `${n} ${median(r.overhead.map((s) => s.activities[n] ?? 0)).toFixed(0)}`).join(', '));
+
+  // The same split for the throughput run's uploads, where they compete for the machine.
+  const loaded = r.underLoad;
+  if (loaded.length) {
+    const m = (f: (s: OverheadSample) => number) => median(loaded.map(f)).toFixed(0);
+    out.push('', `Under load (the platform run's ${loaded.length} uploads, medians in ms)`, '');
+    out.push(`  wall ${m((s) => s.wallMs)}, activities ${m((s) => s.activityMs)}, activity dispatch ${m((s) => s.activityQueueMs)}, workflow tasks ${m((s) => s.workflowTaskMs)}`);
+    const loadedNames = Object.keys(loaded[0]?.activities ?? {});
+    out.push('  per activity: ' + loadedNames.map((n) => `${n} ${m((s) => s.activities[n] ?? 0)}`).join(', '));
+  }
 
   out.push('');
   out.push(

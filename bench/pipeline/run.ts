@@ -16,7 +16,7 @@ import { TypeSniffer } from '../../src/media/type-sniffer';
 import { ClamdScanner } from '../../src/scanning/clamd-scanner';
 import { ObjectStorage } from '../../src/storage/object-storage';
 import { BareTools, runBaseline } from './baseline';
-import { runOverhead } from './overhead';
+import { measureUploads, runOverhead } from './overhead';
 import { IntakeApi, WebhookCounter } from './platform-client';
 import { Platform } from './processes';
 import { renderSampleImage } from './sample-image';
@@ -112,6 +112,9 @@ async function main() {
     await guarded(runPlatform({ ...run, n: WARMUP, label: `${runTag} platform warmup`, quiet: true }));
     const platformResult = await guarded(runPlatform({ ...run, n: opts.n, label: `${runTag} platform` }));
 
+    step('reading the throughput run\'s workflow histories');
+    const underLoad = await guarded(measureUploads(temporal, platformResult.uploadIds));
+
     step(`overhead: ${opts.overheadRuns} runs of one ${small.width}x${small.height} image alone`);
     const overhead = await guarded(
       runOverhead({ api, apiKey, webhooks, temporal, jpeg: small.jpeg, runs: opts.overheadRuns, label: `${runTag} overhead` }),
@@ -126,6 +129,7 @@ async function main() {
       baseline,
       platform: platformResult,
       overhead,
+      underLoad,
       webhooks: { deliveries: webhooks.deliveries, duplicates: webhooks.duplicates },
       goals: { throughput: GOAL_THROUGHPUT, overhead: GOAL_OVERHEAD },
     });

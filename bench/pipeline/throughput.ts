@@ -7,6 +7,8 @@ export interface PlatformResult {
   seconds: number;
   /** Seconds from an upload's complete call to its upload.ready webhook. */
   latencies: number[];
+  /** The uploads, so their workflow histories can say where the time went under load. */
+  uploadIds: string[];
 }
 
 /** However busy the worker, one 12 MP image should not take this long: treat it as a hang. */
@@ -31,6 +33,7 @@ export interface PlatformRunOptions {
 export async function runPlatform(opts: PlatformRunOptions): Promise<PlatformResult> {
   const { api, apiKey, webhooks, jpeg, n, concurrency, label } = opts;
   const latencies: number[] = [];
+  const uploadIds: string[] = [];
   let next = 0;
   let done = 0;
   let lastReady = 0;
@@ -41,6 +44,7 @@ export async function runPlatform(opts: PlatformRunOptions): Promise<PlatformRes
       const i = next++;
       const bytes = uniqueCopy(jpeg, `${label} ${i}`);
       const id = await api.upload(apiKey, bytes, `bench-${i}.jpg`, 'image/jpeg');
+      uploadIds.push(id);
       const completedAt = performance.now();
       const outcome = await webhooks.ready(id, WEBHOOK_TIMEOUT_MS);
       latencies.push((outcome.receivedAt - completedAt) / 1000);
@@ -49,5 +53,5 @@ export async function runPlatform(opts: PlatformRunOptions): Promise<PlatformRes
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
-  return { images: n, seconds: (lastReady - started) / 1000, latencies };
+  return { images: n, seconds: (lastReady - started) / 1000, latencies, uploadIds };
 }
