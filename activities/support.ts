@@ -102,10 +102,10 @@ export interface RenderedOutput {
 }
 
 /**
- * Uploads a rendition to its deterministic key and upserts its row: a retry overwrites both. An
- * attempt that outlived the upload (it already ended) is fenced off: its row is not written, and
- * its object is removed unless the upload is `ready` (then the key holds the finished attempt's
- * rendition of the same original).
+ * Uploads a rendition under a key of its own attempt, then points the upload's output row at it.
+ * The row write is fenced: an attempt that outlived the upload (it already ended) writes no row and
+ * removes its own object, so it never changes what a finished upload serves. A retry that replaces
+ * an earlier attempt's rendition removes the one it replaced.
  */
 export async function publishOutput(
   { storage, uploads }: Pick<ActivityDeps, 'storage' | 'uploads'>,
@@ -113,9 +113,10 @@ export async function publishOutput(
   localPath: string,
   output: RenderedOutput,
 ): Promise<void> {
-  const key = objectKeys.output(upload.tenantId, upload.id, output.file);
+  const { activityId, attempt } = Context.current().info;
+  const key = objectKeys.output(upload.tenantId, upload.id, `${activityId}.${attempt}/${output.file}`);
   await storage.uploadFile(key, localPath, output.contentType);
-  const written = await uploads.upsertOutput(upload.id, {
+  const { written, replacedKey } = await uploads.upsertOutput(upload.id, {
     name: output.name,
     objectKey: key,
     contentType: output.contentType,
@@ -124,8 +125,9 @@ export async function publishOutput(
     height: output.height,
   });
   if (!written) {
+    await storage.delete(key);
     const now = await uploads.get(upload.id);
-    if (now.status !== 'ready') await storage.delete(key);
     throw ApplicationFailure.nonRetryable(`upload ${upload.id} already ended as ${now.status}`, 'UPLOAD_ENDED');
   }
+  if (replacedKey && replacedKey !== key) await storage.delete(replacedKey);
 }

@@ -95,18 +95,23 @@ export class UploadStore {
   /**
    * Inserts or replaces an output, only while the upload is still processing: an attempt that
    * outlived its timeout cannot add outputs to an upload a later attempt already finished.
-   * Returns false when the write was fenced off.
+   * `written` is false when the write was fenced off; `replacedKey` is the object the row named
+   * before (now unreferenced) when this replaced it.
    */
-  async upsertOutput(uploadId: string, output: NewOutput): Promise<boolean> {
-    const rows: unknown[] = await this.outputs.query(
-      `INSERT INTO upload_outputs (upload_id, name, object_key, content_type, size, width, height)
-       SELECT u.id, $2, $3, $4, $5, $6, $7 FROM uploads u WHERE u.id = $1 AND u.status = 'processing'
-       ON CONFLICT (upload_id, name) DO UPDATE SET object_key = EXCLUDED.object_key,
-         content_type = EXCLUDED.content_type, size = EXCLUDED.size, width = EXCLUDED.width, height = EXCLUDED.height
-       RETURNING id`,
+  async upsertOutput(uploadId: string, output: NewOutput): Promise<{ written: boolean; replacedKey: string | null }> {
+    const rows: Array<{ written: string | number; replaced: string | null }> = await this.outputs.query(
+      `WITH old AS (SELECT object_key FROM upload_outputs WHERE upload_id = $1 AND name = $2),
+       ins AS (
+         INSERT INTO upload_outputs (upload_id, name, object_key, content_type, size, width, height)
+         SELECT u.id, $2, $3, $4, $5, $6, $7 FROM uploads u WHERE u.id = $1 AND u.status = 'processing'
+         ON CONFLICT (upload_id, name) DO UPDATE SET object_key = EXCLUDED.object_key,
+           content_type = EXCLUDED.content_type, size = EXCLUDED.size, width = EXCLUDED.width, height = EXCLUDED.height
+         RETURNING id)
+       SELECT (SELECT count(*) FROM ins) AS written, (SELECT object_key FROM old) AS replaced`,
       [uploadId, output.name, output.objectKey, output.contentType, output.size, output.width, output.height],
     );
-    return rows.length > 0;
+    const written = Number(rows[0]?.written ?? 0) > 0;
+    return { written, replacedKey: written ? (rows[0]?.replaced ?? null) : null };
   }
 
   /** A rejected or failed upload lists no outputs. */

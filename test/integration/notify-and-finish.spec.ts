@@ -90,7 +90,7 @@ describe('notify, finish and expire activities (HTTP endpoint, S3, PostgreSQL)',
       await deps.uploads.upsertOutput(upload.id, {
         name: 'thumbnail', objectKey: output, contentType: 'image/webp', size: 7, width: 1, height: 1,
       }),
-    ).toBe(false);
+    ).toEqual({ written: false, replacedKey: null });
     expect(await deps.uploads.listOutputs(upload.id)).toEqual([]);
   });
 

@@ -1,4 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -123,6 +125,34 @@ describe('verify and ingest activities (S3 + clamd + PostgreSQL)', () => {
       expect((await deps.uploads.listOutputs(upload.id)).map((o) => o.name)).toEqual(['optimized', 'thumbnail']);
       expect(deps.sessions.has(upload.id)).toBe(false);
       await runActivity(acts.releaseWorkspace, { uploadId: upload.id }); // idempotent
+    });
+
+    it('fences off an attempt that outlived its upload: what a finished upload serves never changes', async () => {
+      const { upload } = await ingestedUpload(deps, acts, { contentType: 'image/jpeg', body: jpeg });
+      await runActivity(acts.processImage, { uploadId: upload.id });
+      await runActivity(acts.finishUpload, { uploadId: upload.id, status: 'ready', error: null });
+      const [served] = await deps.uploads.listOutputs(upload.id);
+      const before = await deps.storage.head(served!.objectKey);
+
+      // A superseded attempt of the same step (another activity id and attempt) finishes late.
+      const late = new MockActivityEnvironment({ activityId: 'late', attempt: 3 }, { logger: new DefaultLogger('WARN') });
+      await expectRejection(late.run(acts.processImage, { uploadId: upload.id }), 'UPLOAD_ENDED');
+      const [after] = await deps.uploads.listOutputs(upload.id);
+      expect(after!.objectKey).toBe(served!.objectKey);
+      expect((await deps.storage.head(served!.objectKey))?.etag).toBe(before?.etag);
+      const lateKey = objectKeys.output(upload.tenantId, upload.id, 'late.3/optimized.webp');
+      expect(await deps.storage.head(lateKey)).toBeNull();
+    });
+
+    it('a retried step replaces its earlier rendition and removes it', async () => {
+      const { upload } = await ingestedUpload(deps, acts, { contentType: 'image/jpeg', body: jpeg });
+      await new MockActivityEnvironment({ activityId: 'p', attempt: 1 }, { logger: new DefaultLogger('WARN') }).run(acts.processImage, { uploadId: upload.id });
+      const [first] = await deps.uploads.listOutputs(upload.id);
+      await new MockActivityEnvironment({ activityId: 'p', attempt: 2 }, { logger: new DefaultLogger('WARN') }).run(acts.processImage, { uploadId: upload.id });
+      const [second] = await deps.uploads.listOutputs(upload.id);
+      expect(second!.objectKey).not.toBe(first!.objectKey);
+      expect(await deps.storage.head(first!.objectKey)).toBeNull();
+      expect(await deps.storage.head(second!.objectKey)).not.toBeNull();
     });
 
     it('tells the workflow when a step lands on a worker without the local copy', async () => {
