@@ -24,6 +24,7 @@ import {
   makeVideo,
   mp4Boxes,
   remux,
+  startMetadataProcess,
   startTranscodeProcess,
   SVG,
   writeFfconcat,
@@ -300,6 +301,25 @@ describe('decoders are held to the verified type (sharp, ffprobe, ffmpeg)', () =
       worker.kill('SIGKILL');
       await exited;
       await deathOf(ffmpegPid, `ffmpeg ${ffmpegPid} to die with its worker`);
+    });
+
+    it('exiftool exits when the worker that started it is SIGKILLed', async () => {
+      await makeImage(at('exif.png'), 40, 30, 'png');
+      const worker = startMetadataProcess(at('exif.png'));
+      cleanups.push(() => worker.kill('SIGKILL'));
+      let out = '';
+      worker.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await eventually(() => (out.includes('read') ? true : undefined), 30_000, 'the metadata read');
+      expect(out).not.toContain('read failed');
+      const exiftool = await eventually(() => childProcesses(worker.pid!, 'perl', 'exiftool')[0], 30_000, 'exiftool under the worker');
+      cleanups.push(() => {
+        if (!isDead(exiftool)) process.kill(exiftool, 'SIGKILL');
+      });
+      const exited = new Promise((done) => worker.once('exit', done));
+      worker.kill('SIGKILL');
+      await exited;
+      // -stay_open reads commands from its stdin: the dead worker's end closes, and it exits.
+      await deathOf(exiftool, `exiftool ${exiftool} to exit with its worker`);
     });
 
     it('kills ffmpeg when the caller aborts a transcode', async () => {

@@ -244,6 +244,32 @@ const REPO = resolve(__dirname, '..', '..');
  * and runs VideoTranscoder.transcodeMp4 on `input`, so a test can kill it mid-transcode.
  */
 export function startTranscodeProcess(input: string, output: string, type: string): ChildProcess {
+  return startMediaProcess(
+    `const { VideoTranscoder } = require(${JSON.stringify(join(REPO, 'src/media/video-transcoder.ts'))});
+    new VideoTranscoder({ ffmpegPath: 'ffmpeg', maxDimension: 1920 })
+      .transcodeMp4(process.env.INPUT, process.env.OUTPUT, { type: process.env.TYPE })
+      .then(() => console.log('transcode finished'), (err) => console.log('transcode failed', err.message));`,
+    { INPUT: input, OUTPUT: output, TYPE: type },
+  );
+}
+
+/**
+ * A separate node process that reads an image's metadata with MetadataReader (a long-lived
+ * exiftool) and prints "read", then stays up, so a test can kill it with exiftool running.
+ */
+export function startMetadataProcess(image: string): ChildProcess {
+  return startMediaProcess(
+    `const { MetadataReader } = require(${JSON.stringify(join(REPO, 'src/media/metadata-reader.ts'))});
+    new MetadataReader({ ffprobePath: 'ffprobe' })
+      .readImage(process.env.INPUT, 'image/png')
+      .then(() => console.log('read'), (err) => console.log('read failed', err.message));
+    setInterval(() => {}, 1000);`,
+    { INPUT: image },
+  );
+}
+
+/** Runs `body` in a new node process that can require the project's TypeScript sources. */
+function startMediaProcess(body: string, env: Record<string, string>): ChildProcess {
   const script = `
     const swc = require('@swc/core');
     const fs = require('node:fs');
@@ -255,14 +281,11 @@ export function startTranscodeProcess(input: string, output: string, type: strin
       });
       module._compile(code, filename);
     };
-    const { VideoTranscoder } = require(${JSON.stringify(join(REPO, 'src/media/video-transcoder.ts'))});
-    new VideoTranscoder({ ffmpegPath: 'ffmpeg', maxDimension: 1920 })
-      .transcodeMp4(process.env.INPUT, process.env.OUTPUT, { type: process.env.TYPE })
-      .then(() => console.log('transcode finished'), (err) => console.log('transcode failed', err.message));
+    ${body}
   `;
   return spawn(process.execPath, ['-e', script], {
     cwd: REPO,
-    env: { ...process.env, INPUT: input, OUTPUT: output, TYPE: type },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
