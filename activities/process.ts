@@ -42,9 +42,10 @@ export function processActivities(deps: ActivityDeps) {
       await uploads.setStage(uploadId, 'processing', 0);
       let percent = 0;
       let lastSaved = -1;
-      const beat = setInterval(() => ctx.heartbeat({ percent }), 2000);
-      try {
-        await withLocalCopy(sessions, input, async ({ dir, sourcePath }) => {
+      await withLocalCopy(
+        sessions,
+        input,
+        async ({ dir, sourcePath }) => {
           const output = join(dir, 'optimized.mp4');
           ctx.heartbeat({ percent });
           await videos
@@ -72,10 +73,9 @@ export function processActivities(deps: ActivityDeps) {
             height: probed.height,
           });
           activityLog().info('video transcoded', { ...about(upload), size, attempt: ctx.info.attempt });
-        });
-      } finally {
-        clearInterval(beat);
-      }
+        },
+        () => ({ percent }),
+      );
     },
   };
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { ErrorCode } from '../src/common/errors';
 import type { Upload } from '../src/database/entities/upload.entity';
 import { objectKeys } from '../src/storage/object-keys';
+import { WORKSPACE_LOST } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
 import { MediaRejection, mediaRejectionCode } from '../src/media/media-errors';
 import { WorkspaceLostError, WorkspaceSession, WorkspaceSessions } from '../src/workspaces/workspace-sessions';
@@ -47,9 +48,6 @@ export function asMediaRejection(err: unknown): ApplicationFailure | undefined {
   return rejection(code, message);
 }
 
-/** Activities on a worker's own queue find their upload's session there, or the workflow must start over. */
-export const WORKSPACE_LOST = 'WORKSPACE_LOST';
-
 const HEARTBEAT_MS = 5_000;
 
 /** Input of a step on the local copy; the workflow marks the upload's last one to free the copy. */
@@ -67,9 +65,10 @@ export async function withLocalCopy<T>(
   sessions: WorkspaceSessions,
   { uploadId, releaseAfter }: LocalStepInput,
   fn: (session: WorkspaceSession) => Promise<T>,
+  heartbeatDetails: () => unknown = () => undefined,
 ): Promise<T> {
   const ctx = Context.current();
-  const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
+  const beat = setInterval(() => ctx.heartbeat(heartbeatDetails()), HEARTBEAT_MS);
   try {
     let used: WorkspaceSession | undefined;
     const result = await sessions.use(uploadId, async (session) => {

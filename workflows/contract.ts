@@ -6,9 +6,9 @@ import { defineSignal } from '@temporalio/workflow';
 
 export const TASK_QUEUES = {
   /**
- * Workflows and the short activities. Each worker also polls its own queues, `<queue>@<worker id>`,
- * for the steps that read its local copy of an upload (see activities/ingest.ts).
- */
+   * Workflows and the short activities. Each worker also polls its own queues, `<queue>@<worker id>`,
+   * for the steps that read its local copy of an upload (see activities/ingest.ts).
+   */
   uploads: 'intake-uploads',
   /** Long video jobs, so a separate worker pool can own the CPU. */
   transcode: 'intake-transcode',
@@ -43,6 +43,12 @@ export interface UploadCompleted {
  * the first one wins, later ones are ignored.
  */
 export const uploadCompletedSignal = defineSignal<[UploadCompleted]>('uploadCompleted');
+
+/**
+ * Thrown (non-retryable) by a step that finds no local copy of its upload on the worker it landed
+ * on: the workflow then has another worker take the upload over from the original.
+ */
+export const WORKSPACE_LOST = 'WORKSPACE_LOST';
 
 /**
  * Failure types that end an upload as `rejected`: the file itself is the problem and retrying

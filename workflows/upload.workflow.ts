@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { TimeoutType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
+import type { LocalStepInput } from '../activities/support';
 import type { MediaKind } from '../src/database/entities/upload.entity';
 import {
   REJECTION_CODES,
@@ -19,6 +20,7 @@ import {
   TerminalStatus,
   UploadWorkflowInput,
   UploadWorkflowResult,
+  WORKSPACE_LOST,
   WebhookEvent,
   incomingSweepWorkflowIdFor,
   uploadCompletedSignal,
@@ -119,7 +121,7 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   return outcome;
 }
 
-type Step = (worker: ReturnType<typeof onWorker>, input: { uploadId: string; releaseAfter: boolean }) => Promise<void>;
+type Step = (worker: ReturnType<typeof onWorker>, input: LocalStepInput) => Promise<void>;
 
 /** The steps after ingest for each kind, all on the worker holding the local copy. */
 function stepsFor(kind: MediaKind): Step[] {
@@ -172,7 +174,7 @@ function workerLost(err: unknown): boolean {
   if (cause instanceof TimeoutFailure) {
     return cause.timeoutType === TimeoutType.SCHEDULE_TO_START || cause.timeoutType === TimeoutType.HEARTBEAT;
   }
-  return cause instanceof ApplicationFailure && cause.type === 'WORKSPACE_LOST';
+  return cause instanceof ApplicationFailure && cause.type === WORKSPACE_LOST;
 }
 
 /** Freeing the worker's copy is housekeeping: its own idle reaper covers a release that never lands. */

@@ -54,11 +54,12 @@ async function processOnce(tools: BareTools, jpeg: Buffer, steps: Record<Step, n
     const optimized = join(dir, 'optimized.webp');
     const thumbnail = join(dir, 'thumbnail.webp');
     await timed('put source', () => storage.putBuffer(incoming, jpeg, 'image/jpeg'));
-    // What verify does: HEAD, sniff the first bytes, copy to the original, drop the incoming object.
+    // What verify does: HEAD, copy to the original (pinned by the ETag), sniff the copy's first
+    // bytes, drop the incoming object.
     await timed('verify', async () => {
       const head = await storage.head(incoming);
-      await tools.sniffer.sniff(await storage.readHead(incoming, SNIFF_BYTES, head!.etag));
       await storage.copy(incoming, original, head!.etag);
+      await tools.sniffer.sniff(await storage.readHead(original, SNIFF_BYTES));
       await storage.delete(incoming);
     });
     // What ingest does: one read of the original into a hash, a local file and clamd.

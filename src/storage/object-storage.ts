@@ -24,7 +24,7 @@ export interface ObjectHead {
   etag: string | undefined;
 }
 
-/** A conditional read or copy found the object changed (HTTP 412): it is not the one that was pinned. */
+/** A conditional copy found the object changed (HTTP 412): it is not the one that was pinned. */
 export class ObjectChangedError extends Error {
   constructor(readonly key: string) {
     super('The object changed after it was pinned');
@@ -79,27 +79,23 @@ export class ObjectStorage {
     return getSignedUrl(this.presignClient, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
   }
 
-  /** Size, type and ETag, or null when there is no object. With `ifMatch`, a changed object throws ObjectChangedError. */
-  async head(key: string, ifMatch?: string): Promise<ObjectHead | null> {
+  /** Size, type and ETag, or null when there is no object. */
+  async head(key: string): Promise<ObjectHead | null> {
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: ifMatch }));
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return { size: res.ContentLength ?? 0, contentType: res.ContentType, etag: res.ETag };
     } catch (err) {
       if (isNotFound(err)) return null;
-      throw changedOr(err, key);
+      throw err;
     }
   }
 
-  /** The first bytes of an object (for type sniffing) without downloading the rest; `ifMatch` pins the version. */
-  async readHead(key: string, bytes: number, ifMatch?: string): Promise<Buffer> {
-    try {
-      const res = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${bytes - 1}`, IfMatch: ifMatch }),
-      );
-      return Buffer.from(await res.Body!.transformToByteArray());
-    } catch (err) {
-      throw changedOr(err, key);
-    }
+  /** The first bytes of an object (for type sniffing) without downloading the rest. */
+  async readHead(key: string, bytes: number): Promise<Buffer> {
+    const res = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${bytes - 1}` }),
+    );
+    return Buffer.from(await res.Body!.transformToByteArray());
   }
 
   async openStream(key: string): Promise<Readable> {
@@ -183,7 +179,7 @@ export class ObjectStorage {
   }
 }
 
-/** S3 answers 412 Precondition Failed when an If-Match / x-amz-copy-source-if-match does not hold. */
+/** S3 answers 412 Precondition Failed when x-amz-copy-source-if-match does not hold. */
 function changedOr(err: unknown, key: string): unknown {
   const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
   if (status === 412 || (err instanceof Error && err.name === 'PreconditionFailed')) return new ObjectChangedError(key);

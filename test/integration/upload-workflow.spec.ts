@@ -3,9 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../activities';
-import { WORKSPACE_LOST } from '../../activities/support';
 import {
   UploadWorkflowResult,
+  WORKSPACE_LOST,
   incomingSweepWorkflowIdFor,
   uploadCompletedSignal,
   workflowIdFor,
