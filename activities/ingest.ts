@@ -51,10 +51,12 @@ export function ingestActivities({ uploads, storage, scanner, sessions, config }
       if (!upload.kind || !upload.sourceEtag) {
         throw ApplicationFailure.nonRetryable(`upload ${uploadId} was not verified`, 'NOT_VERIFIED');
       }
-      if (upload.size > config.SCAN_MAX_BYTES) {
+      // verify recorded the size of every upload it passed (declared, or measured when none was).
+      const size = upload.size ?? upload.maxSize;
+      if (size > config.SCAN_MAX_BYTES) {
         throw rejection(
           ErrorCode.SCAN_LIMIT_EXCEEDED,
-          `File is ${upload.size} bytes; the virus scanner vouches for at most ${config.SCAN_MAX_BYTES}`,
+          `File is ${size} bytes; the virus scanner vouches for at most ${config.SCAN_MAX_BYTES}`,
         );
       }
 

@@ -3,6 +3,7 @@ import type { MediaKind } from '../src/database/entities/upload.entity';
 import { SNIFF_BYTES } from '../src/media/type-sniffer';
 import { objectKeys } from '../src/storage/object-keys';
 import { ObjectChangedError } from '../src/storage/object-storage';
+import { typeAllowedBy } from '../src/tenants/tenant-policy';
 import { judgeSniffedType } from '../src/uploads/upload-policy';
 import type { ActivityDeps } from './deps';
 import { about, activityLog, rejection } from './support';
@@ -40,11 +41,21 @@ export function verifyActivities({ uploads, storage, sniffer }: ActivityDeps) {
         const head = await storage.head(incoming);
         if (!head) throw rejection(ErrorCode.OBJECT_MISSING, 'No object was uploaded');
         if (head.etag !== etag) throw tampered();
-        if (head.size !== upload.size) {
+        if (upload.size !== null && head.size !== upload.size) {
           throw rejection(ErrorCode.SIZE_MISMATCH, `Declared ${upload.size} bytes but the object has ${head.size}`, {
             declared: upload.size,
             actual: head.size,
           });
+        }
+        // Modes that declare no size (Uppy, deferred tus) are held to the limit here, on the bytes.
+        if (head.size > upload.maxSize) {
+          throw rejection(ErrorCode.FILE_TOO_LARGE, `The object has ${head.size} bytes; the limit is ${upload.maxSize}`);
+        }
+        if (head.size === 0) throw rejection(ErrorCode.OBJECT_MISSING, 'The uploaded object is empty');
+        const limits = await uploads.limitsFor(uploadId);
+        const quota = limits.policy.storageQuotaBytes;
+        if (upload.size === null && quota !== undefined && (await uploads.storageUsed(upload.tenantId, upload.id)) + head.size > quota) {
+          throw rejection(ErrorCode.QUOTA_EXCEEDED, `The upload would take the tenant over its storage quota of ${quota} bytes`);
         }
 
         // Copy first, then judge the copy: what is sniffed is what every later step reads, with no
@@ -53,6 +64,11 @@ export function verifyActivities({ uploads, storage, sniffer }: ActivityDeps) {
         const sample = await storage.readHead(original, Math.min(SNIFF_BYTES, head.size));
         const verdict = judgeSniffedType(upload.contentType, await sniffer.sniff(sample), sample);
         if (!verdict.ok) throw rejection(ErrorCode[verdict.code], verdict.message);
+        // The policy is judged on what the bytes are, not on what the client called them.
+        if (!typeAllowedBy(verdict.detectedType, limits.policy.allowedTypes) || !typeAllowedBy(verdict.detectedType, limits.tokenAllowedTypes)) {
+          throw rejection(ErrorCode.TYPE_NOT_ALLOWED, `Content is ${verdict.detectedType}, which this tenant or upload token does not allow`);
+        }
+        if (upload.size === null) await uploads.setSize(uploadId, head.size);
 
         await uploads.setVerified(uploadId, verdict.kind, verdict.detectedType, etag);
         await storage.delete(incoming);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the local stack needs, idempotently; a second run is a quick no-op.
-#   apt: clamd, ffmpeg/ffprobe, exiftool, psql, curl   .tools/node: Node 24
+#   apt: clamd, ffmpeg/ffprobe, exiftool, psql, curl, chromium  .tools/node: Node 24
 #   .tools/bin: temporal CLI (dev server), minio        node_modules: npm ci
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
@@ -15,6 +15,8 @@ say() { printf '  %-9s %s\n' "$1" "$2"; }
 declare -A APT_PACKAGE=(
   [clamd]=clamav-daemon [clamscan]=clamav [ffmpeg]=ffmpeg [ffprobe]=ffmpeg
   [exiftool]=libimage-exiftool-perl [psql]=postgresql-client [curl]=curl
+  # Browser clients (Uppy, hls.js, the demo page) are tested in headless Chromium via playwright-core.
+  [chromium]=chromium
 )
 missing=()
 for bin in "${!APT_PACKAGE[@]}"; do

@@ -1,6 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { TenantGuard } from './common/auth';
+import { ApiKeyStore } from './auth/api-key-store';
+import { ApiKeysController } from './auth/api-keys.controller';
+import { Authenticator } from './auth/authenticator';
+import { TenantGuard } from './auth/guards';
+import { UploadTokenStore } from './auth/upload-token-store';
+import { UploadTokensController } from './auth/upload-tokens.controller';
 import { LOGGER } from './common/logger';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
@@ -9,7 +14,7 @@ import { HealthController } from './health/health.controller';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TenantStore } from './tenants/tenant-store';
-import { TenantsController } from './tenants/tenants.controller';
+import { TenantController, TenantsController } from './tenants/tenants.controller';
 import { UploadStore } from './uploads/upload-store';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsService } from './uploads/uploads.service';
@@ -21,8 +26,24 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, TemporalModule],
-      controllers: [HealthController, TenantsController, UploadsController],
-      providers: [{ provide: LOGGER, useValue: logger }, TenantStore, UploadStore, UploadsService, TenantGuard],
+      controllers: [
+        HealthController,
+        TenantsController,
+        TenantController,
+        ApiKeysController,
+        UploadTokensController,
+        UploadsController,
+      ],
+      providers: [
+        { provide: LOGGER, useValue: logger },
+        TenantStore,
+        ApiKeyStore,
+        UploadTokenStore,
+        Authenticator,
+        TenantGuard,
+        UploadStore,
+        UploadsService,
+      ],
     };
   }
 }

@@ -22,6 +22,10 @@ export interface UploadWorkflowInput {
   tenantId: string;
   /** ISO time after which an upload that never arrived is expired. */
   expiresAt: string;
+  /** How the bytes arrive (absent in histories from before modes existed: `put`). */
+  mode?: 'put' | 'post' | 'multipart' | 'tus';
+  /** Renditions to produce, from the tenant's policy at creation; absent: all. */
+  outputs?: ReadonlyArray<'optimized' | 'thumbnail'>;
 }
 
 export type TerminalStatus = 'ready' | 'rejected' | 'failed' | 'expired';
@@ -69,4 +73,8 @@ export const REJECTION_CODES: ReadonlySet<string> = new Set([
   'VIDEO_TOO_LONG',
   'VIDEO_FRAME_RATE_TOO_HIGH',
   'TOO_MANY_STREAMS',
+  // The actual bytes against the limits the upload was created under (sizes Uppy and tus never declared).
+  'FILE_TOO_LARGE',
+  'TYPE_NOT_ALLOWED',
+  'QUOTA_EXCEEDED',
 ]);

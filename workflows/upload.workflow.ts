@@ -109,7 +109,7 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   let outcome: ProcessedOutcome;
   try {
     const { kind } = await verifying.verifyUpload({ uploadId, etag: etag! });
-    await processOnOneWorker(uploadId, kind);
+    await processOnOneWorker(uploadId, kind, input.outputs);
     outcome = { status: 'ready', error: null };
   } catch (err) {
     outcome = toOutcome(err);
@@ -123,15 +123,19 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
 
 type Step = (worker: ReturnType<typeof onWorker>, input: LocalStepInput) => Promise<void>;
 
-/** The steps after ingest for each kind, all on the worker holding the local copy. */
-function stepsFor(kind: MediaKind): Step[] {
+/**
+ * The steps after ingest for each kind, all on the worker holding the local copy; `outputs` (the
+ * tenant's policy) leaves out renditions it does not want.
+ */
+function stepsFor(kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): Step[] {
   const metadata: Step = (w, input) => w.media.extractMetadata(input);
-  const thumbnail: Step = (w, input) => w.media.createThumbnail(input);
+  const wanted = (name: 'optimized' | 'thumbnail', step: Step): Step[] => (!outputs || outputs.includes(name) ? [step] : []);
+  const thumbnail = wanted('thumbnail', (w, input) => w.media.createThumbnail(input));
   switch (kind) {
     case 'image':
-      return [metadata, (w, input) => w.media.processImage(input), thumbnail];
+      return [metadata, ...wanted('optimized', (w, input) => w.media.processImage(input)), ...thumbnail];
     case 'video':
-      return [metadata, (w, input) => w.transcoding.transcodeVideo(input), thumbnail];
+      return [metadata, ...wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input)), ...thumbnail];
     case 'audio':
       return [metadata];
     case 'document':
@@ -144,8 +148,8 @@ function stepsFor(kind: MediaKind): Step[] {
  * step frees the copy itself (no extra round trip). If the worker is lost, another one takes the
  * upload from the immutable original.
  */
-async function processOnOneWorker(uploadId: string, kind: MediaKind): Promise<void> {
-  const steps = stepsFor(kind);
+async function processOnOneWorker(uploadId: string, kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): Promise<void> {
+  const steps = stepsFor(kind, outputs);
   for (let round = 1; ; round++) {
     const { taskQueue } = await ingestOn(kind).ingestOriginal({ uploadId, keepLocalCopy: steps.length > 0 });
     const worker = onWorker(taskQueue);

@@ -27,6 +27,7 @@ export class IntakeApi {
   /** create -> PUT to the presigned URL -> complete; resolves with the upload id once completed. */
   async upload(apiKey: string, bytes: Buffer, filename: string, contentType: string): Promise<string> {
     const created = await this.createUpload(apiKey, filename, contentType, bytes.length);
+    if (created.upload.method !== 'PUT') throw new Error(`expected a PUT upload, got ${created.upload.method}`);
     const put = await putPresigned(created.upload.url, created.upload.headers, bytes);
     if (put.status !== 200) throw new Error(`storage refused the PUT (${put.status}): ${put.body}`);
     await this.complete(apiKey, created.id);

@@ -23,6 +23,21 @@ export enum ErrorCode {
   INTERNAL = 'INTERNAL',
   /** A field has the right type but unsafe or malformed content (filename, content type), or the body cannot be read. */
   INVALID_REQUEST = 'INVALID_REQUEST',
+  /** An upload token tried something only an API key may do (list uploads, manage keys, tokens or webhooks). */
+  TOKEN_NOT_PERMITTED = 'TOKEN_NOT_PERMITTED',
+  /** The upload token has created as many uploads as it allows. */
+  UPLOAD_TOKEN_EXHAUSTED = 'UPLOAD_TOKEN_EXHAUSTED',
+  /** The type is one Intake handles, but the tenant's policy or the upload token does not allow it. */
+  TYPE_NOT_ALLOWED = 'TYPE_NOT_ALLOWED',
+  /** The tenant's stored bytes plus this upload would exceed its storageQuotaBytes. */
+  QUOTA_EXCEEDED = 'QUOTA_EXCEEDED',
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** Multipart complete found parts missing or of the wrong size. */
+  INCOMPLETE_UPLOAD = 'INCOMPLETE_UPLOAD',
+  /** The call does not fit the upload's mode (parts of a PUT upload) or its state (parts after complete). */
+  UPLOAD_STATE_CONFLICT = 'UPLOAD_STATE_CONFLICT',
+  TENANT_NOT_FOUND = 'TENANT_NOT_FOUND',
+  API_KEY_NOT_FOUND = 'API_KEY_NOT_FOUND',
 
   // Pipeline rejections (terminal, non-retryable; the workflow's list is REJECTION_CODES in
   // workflows/contract.ts)
@@ -46,6 +61,9 @@ export enum ErrorCode {
   /** More streams than VIDEO_MAX_STREAMS. */
   TOO_MANY_STREAMS = 'TOO_MANY_STREAMS',
 
+  // (FILE_TOO_LARGE, TYPE_NOT_ALLOWED and QUOTA_EXCEEDED are also pipeline rejections: verify
+  // checks the actual bytes against the limits the upload was created under.)
+
   // Pipeline failure after retries
   PROCESSING_FAILED = 'PROCESSING_FAILED',
 }
@@ -59,6 +77,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly status: HttpStatus,
+    /** Response headers that belong to the error (Retry-After on 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'AppError';
@@ -87,6 +107,11 @@ const DEPENDENCY_NAMES: Record<Dependency, string> = {
 export function safeEcho(value: string, max = 64): string {
   const kept = value.replace(/[^\x21\x23-\x5b\x5d-\x7e]/g, '');
   return kept.length > max ? `${kept.slice(0, max)}...` : kept;
+}
+
+/** Part numbers in a message: the first 50, then a count. */
+function listParts(parts: number[]): string {
+  return parts.length > 50 ? `${parts.slice(0, 50).join(', ')} and ${parts.length - 50} more` : parts.join(', ');
 }
 
 export const errors = {
@@ -124,6 +149,45 @@ export const errors = {
     new AppError(ErrorCode.UPLOAD_EXPIRED, 'The upload window has expired; create a new upload', HttpStatus.GONE),
   invalidWebhookUrl: (reason: string) =>
     new AppError(ErrorCode.INVALID_WEBHOOK_URL, `webhookUrl is not allowed: ${reason}`, HttpStatus.BAD_REQUEST),
+  tokenNotPermitted: () =>
+    new AppError(ErrorCode.TOKEN_NOT_PERMITTED, 'Upload tokens cannot make this call; use an API key', HttpStatus.FORBIDDEN),
+  uploadTokenExhausted: () =>
+    new AppError(
+      ErrorCode.UPLOAD_TOKEN_EXHAUSTED,
+      'This upload token has created as many uploads as it allows',
+      HttpStatus.UNAUTHORIZED,
+    ),
+  typeNotAllowed: (contentType: string) =>
+    new AppError(
+      ErrorCode.TYPE_NOT_ALLOWED,
+      `Content type "${safeEcho(contentType)}" is not allowed for this tenant or upload token`,
+      HttpStatus.BAD_REQUEST,
+    ),
+  quotaExceeded: (quota: number) =>
+    new AppError(
+      ErrorCode.QUOTA_EXCEEDED,
+      `This upload would take the tenant over its storage quota of ${quota} bytes`,
+      HttpStatus.FORBIDDEN,
+    ),
+  rateLimited: (retryAfterSeconds: number, headers: Record<string, string> = {}) =>
+    new AppError(ErrorCode.RATE_LIMITED, `Too many requests; retry after ${retryAfterSeconds} s`, HttpStatus.TOO_MANY_REQUESTS, {
+      ...headers,
+      'Retry-After': String(retryAfterSeconds),
+    }),
+  incompleteUpload: (missing: number[], wrongSize: number[]) =>
+    new AppError(
+      ErrorCode.INCOMPLETE_UPLOAD,
+      [
+        missing.length ? `missing parts: ${listParts(missing)}` : '',
+        wrongSize.length ? `parts of the wrong size: ${listParts(wrongSize)}` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+      HttpStatus.BAD_REQUEST,
+    ),
+  uploadStateConflict: (message: string) => new AppError(ErrorCode.UPLOAD_STATE_CONFLICT, message, HttpStatus.CONFLICT),
+  tenantNotFound: () => new AppError(ErrorCode.TENANT_NOT_FOUND, 'Tenant not found', HttpStatus.NOT_FOUND),
+  apiKeyNotFound: () => new AppError(ErrorCode.API_KEY_NOT_FOUND, 'API key not found', HttpStatus.NOT_FOUND),
   /** Names the dependency from a fixed list, never from the error that revealed the outage. */
   dependencyUnavailable: (what: Dependency) =>
     new AppError(

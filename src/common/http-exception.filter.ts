@@ -46,7 +46,7 @@ export class ErrorFilter implements ExceptionFilter {
         'request failed',
       );
     }
-    res.status(error.status).json(error.toBody() satisfies ErrorBody);
+    res.set(error.headers).status(error.status).json(error.toBody() satisfies ErrorBody);
   }
 
   private toAppError(exception: unknown, dependency: Dependency | null): AppError {

@@ -1,12 +1,15 @@
 import { DataSource } from 'typeorm';
+import { ApiKey } from './entities/api-key.entity';
 import { Tenant } from './entities/tenant.entity';
+import { UploadToken } from './entities/upload-token.entity';
 import { UploadOutput } from './entities/upload-output.entity';
 import { Upload } from './entities/upload.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { TrustedOriginal1764100000000 } from './migrations/1764100000000-trusted-original';
+import { FrontDoor1764200000000 } from './migrations/1764200000000-front-door';
 
-export const ENTITIES = [Tenant, Upload, UploadOutput];
-export const MIGRATIONS = [InitialSchema1764000000000, TrustedOriginal1764100000000];
+export const ENTITIES = [Tenant, ApiKey, UploadToken, Upload, UploadOutput];
+export const MIGRATIONS = [InitialSchema1764000000000, TrustedOriginal1764100000000, FrontDoor1764200000000];
 
 /** Schema changes go through migrations only; `synchronize` stays off everywhere. */
 export function createDataSource(databaseUrl: string, poolSize = 10): DataSource {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { Tenant } from '../database/entities/tenant.entity';
+import type { TenantPolicy } from './tenant-policy';
 
 @Injectable()
 export class TenantStore {
@@ -10,15 +11,17 @@ export class TenantStore {
     this.tenants = dataSource.getRepository(Tenant);
   }
 
-  create(tenant: Omit<Tenant, 'createdAt'>): Promise<Tenant> {
-    return this.tenants.save(this.tenants.create(tenant));
+  create(tenant: Omit<Tenant, 'createdAt' | 'policy'> & { policy?: TenantPolicy }): Promise<Tenant> {
+    return this.tenants.save(this.tenants.create({ policy: {}, ...tenant }));
   }
 
   findById(id: string): Promise<Tenant | null> {
     return this.tenants.findOneBy({ id });
   }
 
-  findByApiKeyHash(apiKeyHash: string): Promise<Tenant | null> {
-    return this.tenants.findOneBy({ apiKeyHash });
+  /** Replaces the policy as a whole (the operator sends the complete policy); null when no such tenant. */
+  async setPolicy(id: string, policy: TenantPolicy): Promise<Tenant | null> {
+    const result = await this.tenants.update({ id }, { policy: policy as never });
+    return (result.affected ?? 0) > 0 ? this.findById(id) : null;
   }
 }

@@ -1,8 +1,14 @@
-import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, UseGuards } from '@nestjs/common';
+import { IsObject, IsOptional, IsString, Length } from 'class-validator';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AdminGuard, generateApiKey, hashApiKey } from '../common/auth';
-import { AppConfig, CONFIG } from '../config/config';
+import { ApiKeyStore } from '../auth/api-key-store';
+import { AdminGuard, ApiKeyOnly, TenantGuard } from '../auth/guards';
+import { CurrentTenant } from '../auth/principal';
+import { AppConfig, CONFIG, effectiveMaxUploadBytes } from '../config/config';
+import { errors } from '../common/errors';
+import type { Tenant } from '../database/entities/tenant.entity';
+import { UploadStore } from '../uploads/upload-store';
+import { TenantPolicy, tenantPolicySchema } from './tenant-policy';
 import { TenantStore } from './tenant-store';
 import { WebhookUrlCheck } from './webhook-url-check';
 
@@ -16,16 +22,47 @@ export class CreateTenantDto {
   @IsString()
   @Length(1, 2048)
   webhookUrl?: string;
+
+  /** Validated against tenantPolicySchema. */
+  @IsOptional()
+  @IsObject()
+  policy?: Record<string, unknown>;
+}
+
+export class UpdateTenantDto {
+  /** The whole policy; fields left out fall back to the platform's defaults. */
+  @IsObject()
+  policy!: Record<string, unknown>;
 }
 
 export interface CreatedTenant {
   id: string;
   name: string;
-  /** Shown once; only its hash is stored. */
+  /** Shown once; only its hash is stored. The tenant's first key, named "default". */
   apiKey: string;
   webhookSecret: string;
+  policy: TenantPolicy;
 }
 
+export interface TenantView {
+  id: string;
+  name: string;
+  policy: TenantPolicy;
+  /** The platform's limits, for what the policy leaves unset. */
+  defaults: { maxFileSize: number };
+  usage: { storedBytes: number };
+}
+
+function parsePolicy(raw: Record<string, unknown>): TenantPolicy {
+  const parsed = tenantPolicySchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  // zod's messages name paths and rules, never the submitted values.
+  throw errors.validation(parsed.error.issues.map((i) => `policy.${i.path.join('.')}: ${i.message}`).join('; '));
+}
+
+const tenantId = new ParseUUIDPipe({ exceptionFactory: () => errors.tenantNotFound() });
+
+/** The operator's view of tenants. */
 @Controller('v1/admin/tenants')
 @UseGuards(AdminGuard)
 export class TenantsController {
@@ -33,6 +70,7 @@ export class TenantsController {
 
   constructor(
     @Inject(TenantStore) private readonly tenants: TenantStore,
+    @Inject(ApiKeyStore) private readonly apiKeys: ApiKeyStore,
     @Inject(CONFIG) config: AppConfig,
   ) {
     this.webhookUrls = WebhookUrlCheck.fromConfig(config);
@@ -41,17 +79,47 @@ export class TenantsController {
   @Post()
   @HttpCode(201)
   async create(@Body() dto: CreateTenantDto): Promise<CreatedTenant> {
+    const policy = parsePolicy(dto.policy ?? {});
     if (dto.webhookUrl !== undefined) await this.webhookUrls.assertAllowed(dto.webhookUrl);
-    const apiKey = generateApiKey();
     // Standard Webhooks secrets are whsec_ + base64 of 24-64 random bytes.
     const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
     const tenant = await this.tenants.create({
       id: randomUUID(),
       name: dto.name,
-      apiKeyHash: hashApiKey(apiKey),
       webhookUrl: dto.webhookUrl ?? null,
       webhookSecret,
+      policy,
     });
-    return { id: tenant.id, name: tenant.name, apiKey, webhookSecret };
+    const { secret } = await this.apiKeys.create(tenant.id, 'default');
+    return { id: tenant.id, name: tenant.name, apiKey: secret, webhookSecret, policy };
+  }
+
+  @Patch(':id')
+  async update(@Param('id', tenantId) id: string, @Body() dto: UpdateTenantDto): Promise<{ id: string; policy: TenantPolicy }> {
+    const tenant = await this.tenants.setPolicy(id, parsePolicy(dto.policy));
+    if (!tenant) throw errors.tenantNotFound();
+    return { id: tenant.id, policy: tenant.policy };
+  }
+}
+
+/** The tenant's view of itself: its policy and what it uses. */
+@Controller('v1/tenant')
+@UseGuards(TenantGuard)
+@ApiKeyOnly()
+export class TenantController {
+  constructor(
+    @Inject(UploadStore) private readonly uploads: UploadStore,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  async get(@CurrentTenant() tenant: Tenant): Promise<TenantView> {
+    return {
+      id: tenant.id,
+      name: tenant.name,
+      policy: tenant.policy,
+      defaults: { maxFileSize: effectiveMaxUploadBytes(this.config) },
+      usage: { storedBytes: await this.uploads.storageUsed(tenant.id) },
+    };
   }
 }

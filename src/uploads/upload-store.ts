@@ -1,13 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, In, Repository } from 'typeorm';
+import { DataSource, In, Not, Repository } from 'typeorm';
 import { UploadOutput } from '../database/entities/upload-output.entity';
 import { MediaKind, Upload, UploadStage, UploadStatus } from '../database/entities/upload.entity';
+import type { TenantPolicy } from '../tenants/tenant-policy';
 
 export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId'>;
 
 /** What a new upload needs; the rest starts as "awaiting upload, nothing known yet". */
-export type NewUpload = Pick<Upload, 'id' | 'tenantId' | 'filename' | 'contentType' | 'size' | 'expiresAt'> &
-  Partial<Pick<Upload, 'status' | 'stage'>>;
+export type NewUpload = Pick<Upload, 'id' | 'tenantId' | 'filename' | 'contentType' | 'size' | 'maxSize' | 'expiresAt'> &
+  Partial<Pick<Upload, 'status' | 'stage' | 'mode' | 'tokenId' | 'clientMetadata' | 'partSize' | 'multipartUploadId'>>;
+
+/** Statuses whose bytes count toward a tenant's storage quota. */
+const HOLDS_STORAGE = `('awaiting_upload', 'processing', 'ready')`;
 
 /** Upload rows and their outputs. Every write is idempotent so activities can run twice. */
 @Injectable()
@@ -15,27 +19,87 @@ export class UploadStore {
   private readonly uploads: Repository<Upload>;
   private readonly outputs: Repository<UploadOutput>;
 
-  constructor(@Inject(DataSource) dataSource: DataSource) {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     this.uploads = dataSource.getRepository(Upload);
     this.outputs = dataSource.getRepository(UploadOutput);
   }
 
   create(upload: NewUpload): Promise<Upload> {
-    return this.uploads.save(
-      this.uploads.create({
-        status: 'awaiting_upload',
-        stage: 'awaiting_upload',
-        progress: 0,
-        kind: null,
-        detectedType: null,
-        metadata: null,
-        sourceEtag: null,
-        sha256: null,
-        errorCode: null,
-        errorMessage: null,
-        ...upload,
-      }),
+    return this.uploads.save(this.uploads.create(this.defaults(upload)));
+  }
+
+  private defaults(upload: NewUpload): Partial<Upload> {
+    return {
+      status: 'awaiting_upload',
+      stage: 'awaiting_upload',
+      progress: 0,
+      kind: null,
+      detectedType: null,
+      metadata: null,
+      sourceEtag: null,
+      sha256: null,
+      mode: 'put',
+      tokenId: null,
+      multipartUploadId: null,
+      partSize: null,
+      clientMetadata: null,
+      errorCode: null,
+      errorMessage: null,
+      ...upload,
+    };
+  }
+
+  /**
+   * Inserts the upload only if the tenant's storage stays within `quota` (declared sizes of uploads
+   * awaiting bytes count); false when it would not. Creations of one tenant are serialised by an
+   * advisory lock for the check, so two racing uploads cannot both squeeze under the quota.
+   */
+  async createWithinQuota(upload: NewUpload, quota: number): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [upload.tenantId]);
+      const used = await this.storageUsed(upload.tenantId, undefined, tx.query.bind(tx));
+      if (used + (upload.size ?? 0) > quota) return false;
+      const repo = tx.getRepository(Upload);
+      await repo.save(repo.create(this.defaults(upload)));
+      return true;
+    });
+  }
+
+  /**
+   * Bytes a tenant holds: sources and outputs of uploads being processed or ready, plus the
+   * declared size of uploads still awaiting their bytes. `excluding` leaves one upload out (verify
+   * weighs an upload's actual size against the rest).
+   */
+  async storageUsed(
+    tenantId: string,
+    excluding?: string,
+    query: (sql: string, params: unknown[]) => Promise<Array<{ used: string | null }>> = (sql, params) => this.dataSource.query(sql, params),
+  ): Promise<number> {
+    const rows = await query(
+      `SELECT
+         COALESCE((SELECT sum(COALESCE(size, 0)) FROM uploads
+                   WHERE tenant_id = $1 AND status IN ${HOLDS_STORAGE} AND id IS DISTINCT FROM $2::uuid), 0)
+       + COALESCE((SELECT sum(o.size) FROM upload_outputs o JOIN uploads u ON u.id = o.upload_id
+                   WHERE u.tenant_id = $1 AND u.status IN ${HOLDS_STORAGE} AND u.id IS DISTINCT FROM $2::uuid), 0) AS used`,
+      [tenantId, excluding ?? null],
     );
+    return Number(rows[0]?.used ?? 0);
+  }
+
+  /** The limits verify checks the bytes against: the tenant's policy now and the creating token's types. */
+  async limitsFor(uploadId: string): Promise<{ policy: TenantPolicy; tokenAllowedTypes: string[] | null }> {
+    const rows: Array<{ policy: TenantPolicy; allowed_types: string[] | null }> = await this.dataSource.query(
+      `SELECT t.policy, ut.allowed_types FROM uploads u JOIN tenants t ON t.id = u.tenant_id
+       LEFT JOIN upload_tokens ut ON ut.id = u.token_id WHERE u.id = $1`,
+      [uploadId],
+    );
+    if (!rows[0]) throw new Error(`upload ${uploadId} does not exist`);
+    return { policy: rows[0].policy ?? {}, tokenAllowedTypes: rows[0].allowed_types };
+  }
+
+  /** The size of an upload that declared none, once its bytes are known. */
+  async setSize(id: string, size: number): Promise<void> {
+    await this.uploads.update({ id }, { size });
   }
 
   async delete(id: string): Promise<void> {
@@ -124,8 +188,9 @@ export class UploadStore {
     status: Extract<UploadStatus, 'ready' | 'rejected' | 'failed' | 'expired'>,
     error: { code: string; message: string } | null,
   ): Promise<void> {
+    // A deleted upload stays deleted, whatever its cancelled workflow records on the way out.
     await this.uploads.update(
-      { id },
+      { id, status: Not('deleted') },
       {
         status,
         stage: 'done',

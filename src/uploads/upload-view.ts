@@ -1,5 +1,5 @@
 import type { UploadOutput } from '../database/entities/upload-output.entity';
-import type { Upload, UploadStage, UploadStatus } from '../database/entities/upload.entity';
+import type { Upload, UploadMode, UploadStage, UploadStatus } from '../database/entities/upload.entity';
 import type { ObjectStorage } from '../storage/object-storage';
 
 export interface OutputView {
@@ -20,7 +20,11 @@ export interface UploadView {
   progress: number;
   filename: string;
   contentType: string;
-  size: number;
+  /** Declared size, or the measured one once verified when none was declared (Uppy, tus); null until then. */
+  size: number | null;
+  mode: UploadMode;
+  /** Key/value strings from the client and its upload token. */
+  clientMetadata: Record<string, string> | null;
   /** SHA-256 (hex) of the bytes that were scanned and processed; null until scanned clean. */
   sha256: string | null;
   metadata: Record<string, unknown> | null;
@@ -44,6 +48,8 @@ export async function presentUpload(
     filename: upload.filename,
     contentType: upload.contentType,
     size: upload.size,
+    mode: upload.mode,
+    clientMetadata: upload.clientMetadata,
     sha256: upload.sha256,
     metadata: upload.metadata,
     outputs: await Promise.all(

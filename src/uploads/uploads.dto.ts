@@ -1,4 +1,5 @@
-import { IsInt, IsOptional, IsString, Max, Min, ValidateBy } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateBy } from 'class-validator';
+import { ClientMetadata, IsClientMetadata } from './client-metadata';
 import { INVALID_CONTENT } from '../common/validation';
 
 export const MAX_FILENAME_BYTES = 255;
@@ -54,6 +55,10 @@ function Satisfies(name: string, problem: (value: string) => string | null): Pro
   );
 }
 
+/** Modes POST /v1/uploads offers (tus uploads are created through /v1/tus). */
+export const REST_UPLOAD_MODES = ['put', 'post', 'multipart'] as const;
+export type RestUploadMode = (typeof REST_UPLOAD_MODES)[number];
+
 export class CreateUploadDto {
   @IsString()
   @Satisfies('safeFilename', filenameProblem)
@@ -73,12 +78,29 @@ export class CreateUploadDto {
   @Min(1)
   @Max(604_800)
   expiresInSeconds?: number;
+
+  /** How the bytes will be sent: one presigned PUT (default), a browser form POST, or multipart. */
+  @IsOptional()
+  @IsIn(REST_UPLOAD_MODES, { message: `mode must be one of ${REST_UPLOAD_MODES.join(', ')}` })
+  mode?: RestUploadMode;
+
+  @IsOptional()
+  @IsClientMetadata()
+  metadata?: ClientMetadata;
 }
+
+/** How to send the bytes, per mode. */
+export type UploadInstructions =
+  | { method: 'PUT'; url: string; headers: Record<string, string> }
+  /** A browser form: send `fields` (in order) then the file as the last field, `file`. */
+  | { method: 'POST'; url: string; fields: Record<string, string> }
+  /** Ask for part URLs with POST /v1/uploads/:id/parts. */
+  | { method: 'MULTIPART'; partSize: number; partCount: number };
 
 export interface CreatedUpload {
   id: string;
   status: 'awaiting_upload';
-  upload: { method: 'PUT'; url: string; headers: Record<string, string> };
+  upload: UploadInstructions;
   expiresAt: string;
 }
 

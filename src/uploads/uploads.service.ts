@@ -4,93 +4,171 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TASK_QUEUES, UploadWorkflowInput, uploadCompletedSignal, workflowIdFor } from '../../workflows/contract';
 import type { uploadWorkflow } from '../../workflows/upload.workflow';
+import { UploadTokenStore } from '../auth/upload-token-store';
+import { Principal, canSee } from '../auth/principal';
 import { LOGGER } from '../common/logger';
 import { errors } from '../common/errors';
 import { AppConfig, CONFIG, effectiveMaxUploadBytes } from '../config/config';
-import type { Tenant } from '../database/entities/tenant.entity';
+import type { Upload, UploadMode } from '../database/entities/upload.entity';
+import { smallestLimit, typeAllowedBy } from '../tenants/tenant-policy';
 import { objectKeys } from '../storage/object-keys';
 import { ObjectStorage } from '../storage/object-storage';
+import { ClientMetadata, mergeClientMetadata } from './client-metadata';
 import { isAllowedType } from './upload-policy';
-import { UploadStore } from './upload-store';
+import { NewUpload, UploadStore } from './upload-store';
 import { UploadView, presentUpload } from './upload-view';
-import { CompletedUpload, CreateUploadDto, CreatedUpload } from './uploads.dto';
+import { CompletedUpload, CreateUploadDto, CreatedUpload, UploadInstructions } from './uploads.dto';
+
+/** What every upload mode (REST, Uppy, tus) asks for; the checks and the workflow are the same for all. */
+export interface UploadRequest {
+  filename: string;
+  contentType: string;
+  /** null when the client does not declare it (Uppy, tus with deferred length): maxSize still applies. */
+  size: number | null;
+  mode: UploadMode;
+  metadata?: ClientMetadata;
+  /** The upload window; defaults to UPLOAD_URL_TTL_SECONDS. */
+  expiresInSeconds?: number;
+}
 
 @Injectable()
 export class UploadsService {
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(UploadStore) private readonly uploads: UploadStore,
+    @Inject(UploadTokenStore) private readonly tokens: UploadTokenStore,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(Client) private readonly temporal: Client,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Records the upload, starts its workflow (which waits for the bytes) and hands out a PUT URL. */
-  async create(tenant: Tenant, dto: CreateUploadDto): Promise<CreatedUpload> {
-    if (!isAllowedType(dto.contentType)) throw errors.unsupportedType(dto.contentType);
-    const max = effectiveMaxUploadBytes(this.config);
-    if (dto.size > max) throw errors.fileTooLarge(dto.size, max);
+  /** REST creation: records the upload, starts its workflow and says how to send the bytes. */
+  async create(principal: Principal, dto: CreateUploadDto): Promise<CreatedUpload> {
+    const upload = await this.open(principal, { ...dto, mode: dto.mode ?? 'put' });
+    const instructions = await this.instructionsFor(upload);
+    return { id: upload.id, status: 'awaiting_upload', upload: instructions, expiresAt: upload.expiresAt.toISOString() };
+  }
 
-    const id = randomUUID();
-    const ttl = dto.expiresInSeconds ?? this.config.UPLOAD_URL_TTL_SECONDS;
-    const expiresAt = new Date(Date.now() + ttl * 1000);
-    await this.uploads.create({
-      id,
+  /**
+   * Checks a request against the platform's, the tenant's and the token's limits, records the
+   * upload and starts its workflow (which waits for the bytes). Every mode goes through here.
+   */
+  async open(principal: Principal, request: UploadRequest): Promise<Upload> {
+    const { tenant } = principal;
+    const token = principal.kind === 'upload_token' ? principal.token : null;
+    if (!isAllowedType(request.contentType)) throw errors.unsupportedType(request.contentType);
+    if (!typeAllowedBy(request.contentType, tenant.policy.allowedTypes) || !typeAllowedBy(request.contentType, token?.allowedTypes)) {
+      throw errors.typeNotAllowed(request.contentType);
+    }
+    const maxSize = smallestLimit(effectiveMaxUploadBytes(this.config), tenant.policy.maxFileSize, token?.maxFileSize);
+    if (request.size !== null && request.size > maxSize) throw errors.fileTooLarge(request.size, maxSize);
+
+    const ttl = request.expiresInSeconds ?? this.config.UPLOAD_URL_TTL_SECONDS;
+    const row: NewUpload = {
+      id: randomUUID(),
       tenantId: tenant.id,
-      filename: dto.filename,
-      contentType: dto.contentType,
-      size: dto.size,
-      expiresAt,
-    });
+      filename: request.filename,
+      contentType: request.contentType,
+      size: request.size,
+      maxSize,
+      mode: request.mode,
+      tokenId: token?.id ?? null,
+      clientMetadata: mergeClientMetadata(request.metadata, token?.metadata),
+      // Whole seconds: presigned URLs and POST policies expire on second boundaries.
+      expiresAt: new Date(Math.floor(Date.now() / 1000) * 1000 + ttl * 1000),
+    };
 
+    if (token && !(await this.tokens.reserveUpload(token.id))) throw errors.uploadTokenExhausted();
     try {
-      const input: UploadWorkflowInput = { uploadId: id, tenantId: tenant.id, expiresAt: expiresAt.toISOString() };
-      await this.temporal.workflow.start<typeof uploadWorkflow>('uploadWorkflow', {
-        taskQueue: TASK_QUEUES.uploads,
-        workflowId: workflowIdFor(id),
-        args: [input],
-        memo: { tenantId: tenant.id, filename: dto.filename },
-      });
+      const quota = tenant.policy.storageQuotaBytes;
+      if (quota === undefined) await this.uploads.create(row);
+      else if (!(await this.uploads.createWithinQuota(row, quota))) throw errors.quotaExceeded(quota);
     } catch (err) {
-      this.logger.error({ err, uploadId: id, tenantId: tenant.id }, 'could not start upload workflow');
-      // No workflow means nobody would ever process or expire this row: take it back.
-      await this.uploads.delete(id);
-      throw errors.dependencyUnavailable('temporal');
+      if (token) await this.tokens.releaseUpload(token.id);
+      throw err;
     }
 
-    // The only key a client may write. The URL dies with the upload window (expiresAt), and the
-    // workflow deletes whatever sits at this key then, so a late PUT leaves nothing behind.
-    const upload = await this.storage.presignPut(objectKeys.incoming(tenant.id, id), dto.contentType, dto.size, ttl);
-    this.logger.info({ uploadId: id, tenantId: tenant.id, contentType: dto.contentType, size: dto.size }, 'upload created');
-    return { id, status: 'awaiting_upload', upload, expiresAt: expiresAt.toISOString() };
+    try {
+      const input: UploadWorkflowInput = {
+        uploadId: row.id,
+        tenantId: tenant.id,
+        expiresAt: row.expiresAt.toISOString(),
+        mode: request.mode,
+        ...(tenant.policy.outputs ? { outputs: tenant.policy.outputs } : {}),
+      };
+      await this.temporal.workflow.start<typeof uploadWorkflow>('uploadWorkflow', {
+        taskQueue: TASK_QUEUES.uploads,
+        workflowId: workflowIdFor(row.id),
+        args: [input],
+        memo: { tenantId: tenant.id, filename: request.filename },
+      });
+    } catch (err) {
+      this.logger.error({ err, uploadId: row.id, tenantId: tenant.id }, 'could not start upload workflow');
+      // No workflow means nobody would ever process or expire this row: take it back.
+      await this.uploads.delete(row.id);
+      if (token) await this.tokens.releaseUpload(token.id);
+      throw errors.dependencyUnavailable('temporal');
+    }
+    this.logger.info(
+      { uploadId: row.id, tenantId: tenant.id, mode: request.mode, contentType: request.contentType, size: request.size },
+      'upload created',
+    );
+    return (await this.uploads.findById(row.id))!;
+  }
+
+  /** How the client sends the bytes, for the upload's mode. */
+  private async instructionsFor(upload: Upload): Promise<UploadInstructions> {
+    const ttl = Math.max(1, Math.floor((upload.expiresAt.getTime() - Date.now()) / 1000));
+    switch (upload.mode) {
+      case 'put':
+        // The only key a client may write. The URL dies with the upload window (expiresAt), and the
+        // workflow deletes whatever sits at this key then, so a late PUT leaves nothing behind.
+        return this.storage.presignPut(objectKeys.incoming(upload.tenantId, upload.id), upload.contentType, upload.size!, ttl);
+      default:
+        throw errors.invalidRequest(`mode ${upload.mode} is not available on this route`);
+    }
+  }
+
+  /** The upload, if this principal may see it; 404 otherwise (whether or not it exists). */
+  async findVisible(principal: Principal, id: string): Promise<Upload> {
+    const upload = await this.uploads.findById(id);
+    if (!upload || !canSee(principal, upload)) throw errors.uploadNotFound();
+    return upload;
   }
 
   /** Tells the workflow the bytes are in. Idempotent: a second call reports the state, starts nothing. */
-  async complete(tenant: Tenant, id: string): Promise<CompletedUpload> {
-    const upload = await this.uploads.findForTenant(id, tenant.id);
-    if (!upload) throw errors.uploadNotFound();
+  async complete(principal: Principal, id: string): Promise<CompletedUpload> {
+    const upload = await this.findVisible(principal, id);
     if (upload.status === 'expired') throw errors.uploadExpired();
     if (upload.status !== 'awaiting_upload') return { id, status: upload.status };
 
     // Pin what the client declared done: verify copies this version (by ETag) or rejects TAMPERED.
-    const head = await this.storage.head(objectKeys.incoming(tenant.id, id));
+    const head = await this.storage.head(objectKeys.incoming(upload.tenantId, id));
     if (!head?.etag) throw errors.objectNotUploaded();
+    return this.signalArrival(upload, head.etag);
+  }
+
+  /**
+   * Hands the workflow the ETag of the object to process (the first signal wins) and moves the
+   * upload to processing. Every mode ends its upload here.
+   */
+  async signalArrival(upload: Upload, etag: string): Promise<CompletedUpload> {
+    const { id, tenantId } = upload;
     try {
-      await this.temporal.workflow.getHandle(workflowIdFor(id)).signal(uploadCompletedSignal, { etag: head.etag });
+      await this.temporal.workflow.getHandle(workflowIdFor(id)).signal(uploadCompletedSignal, { etag });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw errors.uploadExpired();
-      this.logger.error({ err, uploadId: id, tenantId: tenant.id }, 'could not signal upload workflow');
+      this.logger.error({ err, uploadId: id, tenantId }, 'could not signal upload workflow');
       throw errors.dependencyUnavailable('temporal');
     }
     await this.uploads.markProcessing(id);
-    this.logger.info({ uploadId: id, tenantId: tenant.id }, 'upload completed by client');
+    this.logger.info({ uploadId: id, tenantId }, 'upload completed by client');
     const now = await this.uploads.findById(id);
     return { id, status: now?.status === 'awaiting_upload' ? 'processing' : (now?.status ?? 'processing') };
   }
 
-  async get(tenant: Tenant, id: string): Promise<UploadView> {
-    const upload = await this.uploads.findForTenant(id, tenant.id);
-    if (!upload) throw errors.uploadNotFound();
+  async get(principal: Principal, id: string): Promise<UploadView> {
+    const upload = await this.findVisible(principal, id);
     const outputs = await this.uploads.listOutputs(id);
     return presentUpload(upload, outputs, this.storage, this.config.DOWNLOAD_URL_TTL_SECONDS);
   }

@@ -83,7 +83,6 @@ export async function seedUpload(
   await deps.tenants.create({
     id: tenantId,
     name: 'integration',
-    apiKeyHash: randomBytes(32).toString('hex'),
     webhookUrl: opts.webhookUrl ?? null,
     webhookSecret,
   });
@@ -98,6 +97,7 @@ export async function seedUpload(
     filename: 'file',
     contentType: opts.contentType,
     size: opts.declaredSize ?? bytes?.length ?? 1,
+    maxSize: Number.MAX_SAFE_INTEGER,
     status: 'processing',
     stage: 'verifying',
     expiresAt: new Date(Date.now() + 3600_000),

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantPolicy } from '../../tenants/tenant-policy';
 
 @Entity('tenants')
 export class Tenant {
@@ -8,16 +9,16 @@ export class Tenant {
   @Column('text')
   name!: string;
 
-  /** sha256 of the API key: keys are 256-bit random, so a fast hash is enough and lookups stay indexed. */
-  @Column('text', { name: 'api_key_hash', unique: true })
-  apiKeyHash!: string;
-
   @Column('text', { name: 'webhook_url', nullable: true })
   webhookUrl!: string | null;
 
   /** Standard Webhooks signing secret (whsec_...); needed in clear to sign. */
   @Column('text', { name: 'webhook_secret' })
   webhookSecret!: string;
+
+  /** Set by the operator (PATCH /v1/admin/tenants/:id); {} means the platform's defaults. */
+  @Column('jsonb', { default: {} })
+  policy!: TenantPolicy;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,8 +1,15 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn, ValueTransformer } from 'typeorm';
 
-export const UPLOAD_STATUSES = ['awaiting_upload', 'processing', 'ready', 'rejected', 'failed', 'expired'] as const;
+export const UPLOAD_STATUSES = ['awaiting_upload', 'processing', 'ready', 'rejected', 'failed', 'expired', 'deleted'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
-export const TERMINAL_STATUSES: ReadonlySet<UploadStatus> = new Set(['ready', 'rejected', 'failed', 'expired']);
+export const TERMINAL_STATUSES: ReadonlySet<UploadStatus> = new Set(['ready', 'rejected', 'failed', 'expired', 'deleted']);
+
+/**
+ * How the bytes reach storage. `put`, `post` and `multipart` go straight to S3; `tus` streams
+ * through the API. Uppy's routes create `post` and `multipart` uploads without a declared size.
+ */
+export const UPLOAD_MODES = ['put', 'post', 'multipart', 'tus'] as const;
+export type UploadMode = (typeof UPLOAD_MODES)[number];
 
 export type UploadStage =
   | 'awaiting_upload'
@@ -37,8 +44,32 @@ export class Upload {
   @Column('text', { name: 'content_type' })
   contentType!: string;
 
-  @Column('bigint', { transformer: bigintAsNumber })
-  size!: number;
+  /** Declared size; null until the bytes arrive for modes that declare none (Uppy, tus deferred length). */
+  @Column('bigint', { nullable: true, transformer: bigintAsNumber })
+  size!: number | null;
+
+  /** The most bytes this upload may have: the smallest of the platform's, the tenant's and the token's limits. */
+  @Column('bigint', { name: 'max_size', transformer: bigintAsNumber })
+  maxSize!: number;
+
+  @Column('text', { default: 'put' })
+  mode!: UploadMode;
+
+  /** The upload token that created it (tokens may only see their own uploads); null for API keys. */
+  @Column('uuid', { name: 'token_id', nullable: true })
+  tokenId!: string | null;
+
+  /** S3 multipart upload id (mode multipart) while the parts are being uploaded. */
+  @Column('text', { name: 'multipart_upload_id', nullable: true })
+  multipartUploadId!: string | null;
+
+  /** Part size Intake chose (mode multipart with a declared size); null when the client chooses. */
+  @Column('bigint', { name: 'part_size', nullable: true, transformer: bigintAsNumber })
+  partSize!: number | null;
+
+  /** Key/value strings from the client and the upload token (the token's win); echoed in the view and webhooks. */
+  @Column('jsonb', { name: 'client_metadata', nullable: true })
+  clientMetadata!: Record<string, string> | null;
 
   /** The ETag of the incoming object when the client declared it complete: the version verify copies. */
   @Column('text', { name: 'source_etag', nullable: true })

@@ -1,0 +1,52 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import { AppConfig, CONFIG } from '../config/config';
+import { errors } from '../common/errors';
+import { Authenticator } from './authenticator';
+import { bearerToken } from './credentials';
+import type { AuthenticatedRequest } from './principal';
+
+const API_KEY_ONLY = 'intake:api-key-only';
+
+/** Routes an upload token may not call (listing uploads, keys, tokens, webhooks): 403 TOKEN_NOT_PERMITTED. */
+export const ApiKeyOnly = () => SetMetadata(API_KEY_ONLY, true);
+
+/**
+ * Tenant calls: `Authorization: Bearer ik_…` (API key) or `Bearer ut_…` (upload token). Routes
+ * with a `:token` path parameter (Uppy's, whose S3 plugin sends no auth header) take it from there.
+ */
+@Injectable()
+export class TenantGuard implements CanActivate {
+  constructor(
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const fromPath = typeof req.params?.token === 'string' ? req.params.token : null;
+    const principal = await this.authenticator.authenticate(fromPath ?? bearerToken(req.headers.authorization));
+    req.principal = principal;
+    req.tenant = principal.tenant;
+    const apiKeyOnly = this.reflector.getAllAndOverride<boolean>(API_KEY_ONLY, [context.getHandler(), context.getClass()]);
+    if (apiKeyOnly && principal.kind !== 'api_key') throw errors.tokenNotPermitted();
+    return true;
+  }
+}
+
+/** Operator calls: `Authorization: Bearer $ADMIN_TOKEN`, compared in constant time. */
+@Injectable()
+export class AdminGuard implements CanActivate {
+  constructor(@Inject(CONFIG) private readonly config: AppConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.config.ADMIN_TOKEN) throw errors.adminDisabled();
+    const token = bearerToken(context.switchToHttp().getRequest<Request>().headers.authorization);
+    const want = createHash('sha256').update(this.config.ADMIN_TOKEN).digest();
+    const got = createHash('sha256').update(token ?? '').digest();
+    if (!token || !timingSafeEqual(want, got)) throw errors.unauthorized();
+    return true;
+  }
+}
