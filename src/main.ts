@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { corsOptions } from './common/cors';
 import { rejectUnreadableBody } from './common/json-errors';
 import { ErrorFilter } from './common/http-exception.filter';
 import { NestPinoLogger, createLogger } from './common/logger';
@@ -22,6 +23,8 @@ async function main() {
     // Our own parser, so body errors get stable codes and catalogue messages (Nest drops the cause).
     bodyParser: false,
   });
+  // First, so preflights are answered before anything else looks at the request.
+  app.enableCors(corsOptions(config.CORS_ORIGINS));
   app.use(assignRequestId, json({ limit: '64kb' }), rejectUnreadableBody(logger));
   app.useGlobalFilters(new ErrorFilter(logger));
   app.useGlobalPipes(

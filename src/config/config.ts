@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCorsOrigins } from '../common/cors';
 import { allowListEntryError, splitAllowList } from '../net/address-policy';
 
 /**
@@ -17,6 +18,15 @@ export const configSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  /** Comma-separated page origins (`https://app.example.com`) whose browsers may call the API. Empty: none. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const { origins, invalid } = parseCorsOrigins(value);
+      if (invalid !== null) ctx.addIssue({ code: 'custom', message: 'CORS_ORIGINS entries must be origins like https://app.example.com' });
+      return origins;
+    }),
 
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/intake'),
 
