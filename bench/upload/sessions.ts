@@ -1,0 +1,50 @@
+import { ApiClient, putPresigned } from '../../test/support/api-client';
+
+export interface SessionsResult {
+  sessions: number;
+  errors: number;
+  firstErrors: string[];
+  /** Each API call's latency (create and complete), in ms. */
+  apiLatenciesMs: number[];
+  seconds: number;
+}
+
+/**
+ * `n` upload sessions at once, each the whole client side of a PUT upload: create -> PUT `bytes`
+ * to storage -> complete. Only the API calls are timed; storage time is the S3 server's.
+ */
+export async function runSessions(api: ApiClient, n: number, bytes: Buffer): Promise<SessionsResult> {
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  const timed = async <T>(call: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await call();
+    } finally {
+      latencies.push(performance.now() - started);
+    }
+  };
+  const session = async (i: number) => {
+    try {
+      const created = await timed(() =>
+        api.post('/v1/uploads', { filename: `session-${i}.txt`, contentType: 'text/plain', size: bytes.length }),
+      );
+      if (created.status !== 201) throw new Error(`create ${created.status} ${JSON.stringify(created.body)}`);
+      const put = await putPresigned(created.body.upload.url, created.body.upload.headers, bytes);
+      if (put.status !== 200) throw new Error(`PUT ${put.status}`);
+      const done = await timed(() => api.post(`/v1/uploads/${created.body.id}/complete`));
+      if (done.status !== 202) throw new Error(`complete ${done.status} ${JSON.stringify(done.body)}`);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: n }, (_, i) => session(i)));
+  return {
+    sessions: n,
+    errors: errors.length,
+    firstErrors: errors.slice(0, 5),
+    apiLatenciesMs: latencies,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
