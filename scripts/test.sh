@@ -7,10 +7,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 source "$INTAKE_ROOT/scripts/lib/stack.sh"
 
-# INTAKE_TEST_SLOT (1 or 3-5, default 1; 2 is the bench's) picks the stack's name and ports, so two checkouts can run
+# INTAKE_TEST_SLOT (1-5, default 1) picks the stack's name and ports, so up to five checkouts can run
 # their suites side by side: slot 3 is .run/test3 on 37233, 39000, 33310, 33000, intake_test3.
+# Slot 2 shares its ports with scripts/bench.sh: never run both at once.
 slot=${INTAKE_TEST_SLOT:-1}
-[[ $slot =~ ^[1345]$ ]] || { echo "INTAKE_TEST_SLOT must be 1, 3, 4 or 5 (ports are the slot digit + 4 digits)" >&2; exit 2; }
+[[ $slot =~ ^[1-5]$ ]] || { echo "INTAKE_TEST_SLOT must be 1-5 (ports are the slot digit + 4 digits)" >&2; exit 2; }
 use_throwaway_stack "test$([ "$slot" = 1 ] || echo "$slot")" "$slot"
 # test/support/stack.ts refuses to run integration/e2e specs without it.
 export INTAKE_TEST_STACK=1
