@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import { AppConfig, CONFIG } from '../config/config';
 import { errors } from '../common/errors';
 import { Authenticator } from './authenticator';
-import { bearerToken } from './credentials';
+import { UPLOAD_TOKEN_PREFIX, bearerToken } from './credentials';
 import type { AuthenticatedRequest } from './principal';
 
 const API_KEY_ONLY = 'intake:api-key-only';
@@ -27,6 +27,8 @@ export class TenantGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const fromPath = typeof req.params?.token === 'string' ? req.params.token : null;
+    // Paths end up in access logs and browser history: only short-lived upload tokens may travel there.
+    if (fromPath !== null && !fromPath.startsWith(UPLOAD_TOKEN_PREFIX)) throw errors.unauthorized();
     const principal = await this.authenticator.authenticate(fromPath ?? bearerToken(req.headers.authorization));
     req.principal = principal;
     req.tenant = principal.tenant;

@@ -45,7 +45,8 @@ describe('Uppy in a browser', () => {
     await receiver.start();
     const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), CORS_ORIGINS: pages.origin };
     const started = await startApi(env);
-    processes.push(started.proc, await startWorker(env));
+    processes.push(started.proc);
+    processes.push(await startWorker(env));
     apiUrl = started.url;
     tenant = await createTenant(apiUrl, ADMIN_TOKEN, receiver.url);
     api = new ApiClient(apiUrl, tenant.apiKey);

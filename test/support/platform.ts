@@ -109,24 +109,41 @@ export class PlatformProcess {
   }
 }
 
-export async function startApi(env: NodeJS.ProcessEnv): Promise<{ proc: PlatformProcess; url: string }> {
+/**
+ * How long a process may take to come up. Generous: it only bounds a process that never comes up,
+ * and a loaded CI machine (or several suites side by side) starts slowly; readiness is an event.
+ */
+const STARTUP_TIMEOUT_MS = 120_000;
+
+/** Waits for `ready`; a process that does not get there is killed, so it cannot linger and take tasks. */
+async function startedOrKilled(proc: PlatformProcess, ready: Promise<unknown>): Promise<void> {
+  try {
+    await ready;
+  } catch (err) {
+    await proc.kill('SIGKILL');
+    throw err;
+  }
+}
+
+export async function startApi(env: NodeJS.ProcessEnv, name = 'api'): Promise<{ proc: PlatformProcess; url: string }> {
   const port = await freePort();
-  const proc = PlatformProcess.spawn('api', 'main', { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const proc = PlatformProcess.spawn(name, 'main', { ...env, PORT: String(port), HOST: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
-  await eventually(
+  const healthy = eventually(
     async () => {
-      if (proc.child.exitCode !== null) throw new Error(`api exited early:\n${proc.logs.slice(-2000)}`);
+      if (proc.child.exitCode !== null) throw new Error(`${name} exited early:\n${proc.logs.slice(-2000)}`);
       const res = await fetch(`${url}/health`);
       return res.status === 200 ? true : undefined;
     },
-    30_000,
-    'the API to report healthy',
+    STARTUP_TIMEOUT_MS,
+    `${name} to report healthy`,
   );
+  await startedOrKilled(proc, healthy);
   return { proc, url };
 }
 
 export async function startWorker(env: NodeJS.ProcessEnv, name = 'worker'): Promise<PlatformProcess> {
   const proc = PlatformProcess.spawn(name, 'worker', env);
-  await proc.waitForLog(/"msg":"worker started"/);
+  await startedOrKilled(proc, proc.waitForLog(/"msg":"worker started"/, STARTUP_TIMEOUT_MS));
   return proc;
 }
