@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { TERMINAL_STATUSES } from '../src/database/entities/upload.entity';
+import { MultipartStorage } from '../src/storage/multipart';
 import { objectKeys } from '../src/storage/object-keys';
 import type { TerminalStatus } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
@@ -36,10 +37,15 @@ export function finishActivities({ uploads, storage }: ActivityDeps) {
       activityLog().info('upload finished', { ...about(upload), status: input.status, error: input.error?.code });
     },
 
-    /** The upload window closed: drop whatever partial object exists and mark the upload expired. */
+    /**
+     * The upload window closed: drop whatever partial object exists (a multipart upload's parts
+     * too: storage keeps them, and bills them, until aborted) and mark the upload expired.
+     */
     async expireUpload({ uploadId }: { uploadId: string }): Promise<void> {
       const upload = await getUpload(uploadId);
-      await storage.delete(objectKeys.incoming(upload.tenantId, upload.id));
+      const incoming = objectKeys.incoming(upload.tenantId, upload.id);
+      if (upload.multipartUploadId) await new MultipartStorage(storage).abort(incoming, upload.multipartUploadId);
+      await storage.delete(incoming);
       await uploads.finish(uploadId, 'expired', {
         code: 'UPLOAD_EXPIRED',
         message: 'No upload was completed before expiresAt',

@@ -1,6 +1,7 @@
 // Creates the app's bucket in the local MinIO if it is missing (scripts/lib/stack.sh runs this
 // once MinIO is ready), with a lifecycle rule that expires anything under incoming/ after 8 days
-// (the longest upload window is 7): a backstop for client PUTs the workflow's sweeper missed.
+// (the longest upload window is 7) and aborts multipart uploads left open as long: a backstop for
+// client PUTs and parts the workflow's sweeper missed.
 // Reads the same S3_* variables as the app.
 import { CreateBucketCommand, PutBucketLifecycleConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 
@@ -28,7 +29,17 @@ try {
     new PutBucketLifecycleConfigurationCommand({
       Bucket: bucket,
       LifecycleConfiguration: {
-        Rules: [{ ID: 'expire-incoming', Status: 'Enabled', Filter: { Prefix: 'incoming/' }, Expiration: { Days: 8 } }],
+        Rules: [
+          {
+            ID: 'expire-incoming',
+            Status: 'Enabled',
+            Filter: { Prefix: 'incoming/' },
+            Expiration: { Days: 8 },
+            // Parts of multipart uploads nobody completed or aborted (expireUpload aborts them; this
+            // is the backstop). MinIO accepts and ignores it: it drops stale uploads on its own.
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 8 },
+          },
+        ],
       },
     }),
   );

@@ -16,6 +16,9 @@ import { TemporalModule } from './temporal/temporal.module';
 import { TenantStore } from './tenants/tenant-store';
 import { TenantController, TenantsController } from './tenants/tenants.controller';
 import { UploadStore } from './uploads/upload-store';
+import { MultipartUploads } from './uploads/modes/multipart';
+import { PartsController } from './uploads/parts.controller';
+import { UppyMultipartController } from './uppy/uppy-multipart.controller';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsService } from './uploads/uploads.service';
 
@@ -33,6 +36,8 @@ export class AppModule {
         ApiKeysController,
         UploadTokensController,
         UploadsController,
+        PartsController,
+        UppyMultipartController,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
@@ -43,6 +48,7 @@ export class AppModule {
         TenantGuard,
         UploadStore,
         UploadsService,
+        MultipartUploads,
       ],
     };
   }

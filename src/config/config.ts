@@ -50,6 +50,8 @@ export const configSchema = z.object({
 
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(5 * GiB),
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
+  /** Part size Intake chooses for multipart uploads (S3: at least 5 MiB); grown only to stay within 10,000 parts. */
+  MULTIPART_PART_SIZE: z.coerce.number().int().min(5 * 1024 ** 2).max(5 * GiB).default(8 * 1024 ** 2),
   DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(3600),
 
   /** sharp refuses to decode images above this many pixels (decompression-bomb guard). */

@@ -169,6 +169,16 @@ export class ObjectStorage {
     }
   }
 
+  /** The client for server-side calls (storage/multipart.ts builds on it). */
+  get serverClient(): S3Client {
+    return this.client;
+  }
+
+  /** The client that signs URLs handed to clients: every presigned URL must come from it. */
+  get presigningClient(): S3Client {
+    return this.presignClient;
+  }
+
   async ping(): Promise<void> {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
   }

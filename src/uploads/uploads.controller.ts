@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Us
 import { TenantGuard } from '../auth/guards';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { errors } from '../common/errors';
+import { CompleteUploadDto } from './modes/multipart.dto';
 import { UploadView } from './upload-view';
 import { CompletedUpload, CreateUploadDto, CreatedUpload } from './uploads.dto';
 import { UploadsService } from './uploads.service';
@@ -22,8 +23,12 @@ export class UploadsController {
 
   @Post(':id/complete')
   @HttpCode(202)
-  complete(@CurrentPrincipal() principal: Principal, @Param('id', uploadId) id: string): Promise<CompletedUpload> {
-    return this.uploads.complete(principal, id);
+  complete(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uploadId) id: string,
+    @Body() dto: CompleteUploadDto,
+  ): Promise<CompletedUpload> {
+    return this.uploads.complete(principal, id, dto.parts);
   }
 
   @Get(':id')

@@ -14,6 +14,7 @@ import { smallestLimit, typeAllowedBy } from '../tenants/tenant-policy';
 import { objectKeys } from '../storage/object-keys';
 import { ObjectStorage } from '../storage/object-storage';
 import { ClientMetadata, mergeClientMetadata } from './client-metadata';
+import { MultipartUploads, RequestedPart } from './modes/multipart';
 import { isAllowedType } from './upload-policy';
 import { NewUpload, UploadStore } from './upload-store';
 import { UploadView, presentUpload } from './upload-view';
@@ -40,6 +41,7 @@ export class UploadsService {
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(Client) private readonly temporal: Client,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(MultipartUploads) private readonly multipart: MultipartUploads,
   ) {}
 
   /** REST creation: records the upload, starts its workflow and says how to send the bytes. */
@@ -124,6 +126,9 @@ export class UploadsService {
         // The only key a client may write. The URL dies with the upload window (expiresAt), and the
         // workflow deletes whatever sits at this key then, so a late PUT leaves nothing behind.
         return this.storage.presignPut(objectKeys.incoming(upload.tenantId, upload.id), upload.contentType, upload.size!, ttl);
+      case 'multipart':
+        // Part URLs come from POST /v1/uploads/:id/parts, each signed for its part's exact length.
+        return { method: 'MULTIPART', ...(await this.multipart.begin(upload))! };
       default:
         throw errors.invalidRequest(`mode ${upload.mode} is not available on this route`);
     }
@@ -137,10 +142,13 @@ export class UploadsService {
   }
 
   /** Tells the workflow the bytes are in. Idempotent: a second call reports the state, starts nothing. */
-  async complete(principal: Principal, id: string): Promise<CompletedUpload> {
+  async complete(principal: Principal, id: string, parts?: RequestedPart[]): Promise<CompletedUpload> {
     const upload = await this.findVisible(principal, id);
     if (upload.status === 'expired') throw errors.uploadExpired();
     if (upload.status !== 'awaiting_upload') return { id, status: upload.status };
+    // Multipart: assemble the parts at the incoming key, then pin the assembled object like a PUT.
+    if (upload.mode === 'multipart') return this.signalArrival(upload, await this.multipart.assemble(upload, parts));
+    if (parts) throw errors.uploadStateConflict('Only multipart uploads are completed with a parts list');
 
     // Pin what the client declared done: verify copies this version (by ETag) or rejects TAMPERED.
     const head = await this.storage.head(objectKeys.incoming(upload.tenantId, id));
