@@ -101,7 +101,7 @@ export class UppyCompanionCalls {
     const signed = await this.signPart(uploadId, partNumber, key);
     if (!signed.ok) throw new Error(`sign part answered ${signed.status}: ${await signed.text()}`);
     const { url } = (await signed.json()) as { url: string };
-    const put = await fetch(url, { method: 'PUT', body: data });
+    const put = await fetch(url, { method: 'PUT', body: new Uint8Array(data) });
     if (!put.ok) throw new Error(`storage refused part ${partNumber} (${put.status}): ${await put.text()}`);
     const etag = put.headers.get('etag')?.replace(/^"+|"+$/g, '');
     if (!etag) throw new Error('Missing ETag in uploadPart response headers');
