@@ -43,7 +43,7 @@ describe('Uppy in a browser', () => {
     const dir = await mkdtemp(join(tmpdir(), 'intake-uppy-'));
     pages = await PageServer.start(await bundleForBrowser('uppy-page.ts'), 'Uppy');
     await receiver.start();
-    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), CORS_ORIGINS: pages.origin };
+    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info', CORS_ORIGINS: pages.origin };
     const started = await startApi(env);
     processes.push(started.proc);
     processes.push(await startWorker(env));
