@@ -15,6 +15,7 @@ import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TenantStore } from './tenants/tenant-store';
 import { TenantController, TenantsController } from './tenants/tenants.controller';
+import { tusProviders } from './tus/tus.providers';
 import { UploadStore } from './uploads/upload-store';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsService } from './uploads/uploads.service';
@@ -43,6 +44,7 @@ export class AppModule {
         TenantGuard,
         UploadStore,
         UploadsService,
+        ...tusProviders,
       ],
     };
   }

@@ -11,6 +11,7 @@ import { NestPinoLogger, createLogger } from './common/logger';
 import { assignRequestId } from './common/request-id';
 import { validationError } from './common/validation';
 import { loadConfig } from './config/config';
+import { TUS_PATH, TusEndpoint } from './tus/tus-endpoint';
 
 let logger: Logger | undefined;
 
@@ -22,7 +23,10 @@ async function main() {
     // Our own parser, so body errors get stable codes and catalogue messages (Nest drops the cause).
     bodyParser: false,
   });
-  app.use(assignRequestId, json({ limit: '64kb' }), rejectUnreadableBody(logger));
+  app.use(assignRequestId);
+  // tus streams request bodies to S3: it is mounted before (so never behind) the JSON parser.
+  app.use(TUS_PATH, app.get(TusEndpoint).handle);
+  app.use(json({ limit: '64kb' }), rejectUnreadableBody(logger));
   app.useGlobalFilters(new ErrorFilter(logger));
   app.useGlobalPipes(
     new ValidationPipe({
