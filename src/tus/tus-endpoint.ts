@@ -102,7 +102,7 @@ export class TusEndpoint implements OnApplicationShutdown {
     if (context?.upload && context.upload.status !== 'awaiting_upload') return this.answerFinished(req, res, context.upload);
     (req as NodeRequestWithContext)[CONTEXT] = context;
     const response = await this.server.handleWeb(new NodeRequest({ req, res }));
-    await sendNodeResponse(res, this.adjust(response, context?.upload));
+    await sendNodeResponse(res, await this.adjust(response, context?.upload));
   }
 
   /** Who is asking and, except for POST, which upload: refused here before tus sees the request. */
@@ -162,14 +162,18 @@ export class TusEndpoint implements OnApplicationShutdown {
    * Access-Control-* headers go; Upload-Expires is the Intake upload's window; error bodies are
    * the catalogue's JSON (see tusRefusal).
    */
-  private adjust(response: Response, upload: Upload | undefined): Response {
+  private async adjust(response: Response, upload: Upload | undefined): Promise<Response> {
     const headers = new Headers(response.headers);
     for (const name of [...headers.keys()]) if (name.startsWith('access-control-')) headers.delete(name);
-    if (response.status >= 400) headers.set('Content-Type', 'application/json; charset=utf-8');
-    const offset = Number(headers.get('upload-offset') ?? 0);
-    if (upload && response.status < 300 && (upload.size === null || offset < upload.size)) {
-      headers.set('Upload-Expires', upload.expiresAt.toUTCString());
+    if (response.status >= 400) {
+      // Refusals tus answers before any hook (header checks, missing Tus-Resumable) are plain text.
+      const body = await catalogueBody(response);
+      headers.set('Content-Type', 'application/json; charset=utf-8');
+      headers.set('Content-Length', String(Buffer.byteLength(body)));
+      return new Response(body, { status: response.status, headers });
     }
+    const offset = Number(headers.get('upload-offset') ?? 0);
+    if (upload && (upload.size === null || offset < upload.size)) headers.set('Upload-Expires', upload.expiresAt.toUTCString());
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
 
@@ -199,6 +203,17 @@ export class TusEndpoint implements OnApplicationShutdown {
     if (error.status >= 500) this.logger[error.status === 503 ? 'warn' : 'error']({ err, requestId, code: error.code }, 'tus request failed');
     return error;
   }
+}
+
+/** An error response's body as the catalogue's JSON: kept when tusRefusal made it, mapped from tus's text otherwise. */
+async function catalogueBody(response: Response): Promise<string> {
+  const text = await response.text();
+  try {
+    if (typeof JSON.parse(text)?.error?.code === 'string') return text;
+  } catch {
+    // tus's own text
+  }
+  return JSON.stringify(catalogueErrorFor(response.status, text).toBody());
 }
 
 function isTusError(err: unknown): err is { status_code: number; body: string } {
