@@ -24,7 +24,8 @@ async function main() {
     bodyParser: false,
   });
   app.use(assignRequestId);
-  // tus streams request bodies to S3: it is mounted before (so never behind) the JSON parser.
+  // tus streams request bodies to S3: it is mounted before (so never behind) the JSON parser. It
+  // leaves CORS to app.enableCors (see src/tus/tus-cors.ts), which must be registered above it.
   app.use(TUS_PATH, app.get(TusEndpoint).handle);
   app.use(json({ limit: '64kb' }), rejectUnreadableBody(logger));
   app.useGlobalFilters(new ErrorFilter(logger));

@@ -15,6 +15,16 @@ export class IntakeS3Store extends S3Store {
     return isIncomplete ? tusKeys.state(id, 'part') : id;
   }
 
+  /**
+   * The base class saves the new length to `.info` but only updates its cached copy in place, which
+   * a shared (Redis) cache never sees: drop the entry so every instance rereads `.info`. Without
+   * this the store never learns the length and never completes the upload.
+   */
+  override async declareUploadLength(id: string, length: number): Promise<void> {
+    await super.declareUploadLength(id, length);
+    await this.clearCache(id);
+  }
+
   /** Uploads that still have tus state, up to `limit` of them. */
   async uploadsWithState(limit: number): Promise<TusUploadRef[]> {
     const found = new Map<string, TusUploadRef>();

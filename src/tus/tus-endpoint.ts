@@ -13,6 +13,8 @@ import { LOGGER } from '../common/logger';
 import { requestIdOf } from '../common/request-id';
 import { AppConfig, CONFIG, effectiveMaxUploadBytes } from '../config/config';
 import type { Upload } from '../database/entities/upload.entity';
+import { objectKeys } from '../storage/object-keys';
+import { ObjectStorage } from '../storage/object-storage';
 import { UploadStore } from '../uploads/upload-store';
 import { UploadsService } from '../uploads/uploads.service';
 import { IntakeS3Store } from './intake-s3-store';
@@ -60,7 +62,8 @@ export class TusEndpoint implements OnApplicationShutdown {
     @Inject(UploadsService) private readonly uploadsService: UploadsService,
     @Inject(UploadStore) private readonly uploads: UploadStore,
     @Inject(TusArrival) private readonly arrival: TusArrival,
-    @Inject(IntakeS3Store) store: IntakeS3Store,
+    @Inject(IntakeS3Store) private readonly store: IntakeS3Store,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(RedisLocker) private readonly locker: RedisLocker,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -99,7 +102,7 @@ export class TusEndpoint implements OnApplicationShutdown {
 
   private async serve(req: ExpressRequest, res: ExpressResponse): Promise<void> {
     const context = req.method === 'OPTIONS' ? undefined : await this.admit(req);
-    if (context?.upload && context.upload.status !== 'awaiting_upload') return this.answerFinished(req, res, context.upload);
+    if (context?.upload && context.upload.status !== 'awaiting_upload') return await this.answerFinished(req, res, context.upload);
     (req as NodeRequestWithContext)[CONTEXT] = context;
     const response = await this.server.handleWeb(new NodeRequest({ req, res }));
     await sendNodeResponse(res, await this.adjust(response, context?.upload));
@@ -129,11 +132,14 @@ export class TusEndpoint implements OnApplicationShutdown {
    * Once the workflow has the upload, tus has nothing left to say: HEAD reports it complete (so
    * a client resuming it finishes at once), anything else is a conflict.
    */
-  private answerFinished(req: ExpressRequest, res: ExpressResponse, upload: Upload): void {
-    if (req.method !== 'HEAD' || upload.size === null) throw errors.uploadStateConflict('This upload is complete and takes no more requests');
+  private async answerFinished(req: ExpressRequest, res: ExpressResponse, upload: Upload): Promise<void> {
+    if (req.method !== 'HEAD') throw errors.uploadStateConflict('This upload is complete and takes no more requests');
+    // A deferred length is recorded by verify; until then the assembled object says it.
+    const size = upload.size ?? (await this.storage.head(objectKeys.incoming(upload.tenantId, upload.id)))?.size;
+    if (size === undefined) throw errors.uploadStateConflict('This upload is complete and takes no more requests');
     res
       .status(200)
-      .set({ 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store', 'Upload-Offset': String(upload.size), 'Upload-Length': String(upload.size) })
+      .set({ 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store', 'Upload-Offset': String(size), 'Upload-Length': String(size) })
       .end();
   }
 
@@ -154,7 +160,9 @@ export class TusEndpoint implements OnApplicationShutdown {
       this.failingFinishHooks -= 1;
       throw new Error('injected tus finish-hook failure (TUS_TEST_FAILING_FINISH_HOOKS)');
     }
-    await this.arrival.signal(ref.uploadId);
+    if (!(await this.arrival.signal(ref.uploadId))) return;
+    // The workflow has the bytes: tus's bookkeeping can go now (else the reconciler drops it).
+    await this.store.forget(ref).catch((err) => this.logger.warn({ err, uploadId: ref.uploadId }, 'could not drop tus state'));
   }
 
   /**

@@ -80,6 +80,13 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
     return res;
   }
 
+  /** What is left of an upload's tus state in S3: bookkeeping objects and open multipart uploads. */
+  async function tusState(id: string) {
+    const state = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `tus/${tenant.id}/${id}` }));
+    const multipart = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `incoming/${tenant.id}/${id}` }));
+    return { objects: (state.Contents ?? []).length, multipartUploads: (multipart.Uploads ?? []).length };
+  }
+
   async function offsetAfterStop(url: string, token: string): Promise<number> {
     const head = await tusRequest('HEAD', url, token);
     expect(head.status).toBe(200);
@@ -117,6 +124,23 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
     expect([head.status, head.headers.get('upload-offset'), head.headers.get('upload-length')]).toEqual([200, String(bytes.length), String(bytes.length)]);
     const patch = await tusRequest('PATCH', first.url, tenant.apiKey, { ...TEXT, 'Upload-Offset': String(bytes.length) }, Buffer.alloc(0));
     expect([patch.status, patch.body.error.code]).toEqual([409, 'UPLOAD_STATE_CONFLICT']);
+    expect(await tusState(id)).toEqual({ objects: 0, multipartUploads: 0 });
+  });
+
+  it('takes an upload whose length is declared only with its last PATCH (creation-defer-length)', async () => {
+    const created = await tusRequest('POST', `${apiA}/v1/tus`, tenant.apiKey, {
+      'Upload-Defer-Length': '1',
+      'Upload-Metadata': tusMetadata({ filename: 'later.txt', filetype: 'text/plain' }),
+    });
+    const url = created.headers.get('location')!;
+    expect((await tusRequest('HEAD', url, tenant.apiKey)).headers.get('upload-defer-length')).toBe('1');
+    const first = await tusRequest('PATCH', url, tenant.apiKey, { ...TEXT, 'Upload-Offset': '0' }, Buffer.from('hello '));
+    expect([first.status, first.headers.get('upload-offset')]).toEqual([204, '6']);
+    const last = await tusRequest('PATCH', url, tenant.apiKey, { ...TEXT, 'Upload-Offset': '6', 'Upload-Length': '11' }, Buffer.from('world'));
+    expect([last.status, last.headers.get('upload-offset')]).toEqual([204, '11']);
+    expect(await statusOf(idOf(url), 'ready')).toMatchObject({ size: 11, sha256: sha256(Buffer.from('hello world')) });
+    const head = await tusRequest('HEAD', url, tenant.apiKey);
+    expect([head.status, head.headers.get('upload-offset'), head.headers.get('upload-length')]).toEqual([200, '11', '11']);
   });
 
   it('resumes on a second API instance an upload begun on the first', async () => {
@@ -254,6 +278,7 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
     const created = await create(shortWindowUrl, tenant.apiKey, 1000, Buffer.from(textFile(400)));
     const url = created.headers.get('location')!;
     const id = idOf(url);
+    expect(await tusState(id)).toEqual({ objects: 2, multipartUploads: 1 });
     const expires = Date.parse(created.headers.get('upload-expires')!);
     expect(expires).toBeGreaterThan(Date.now());
     expect(expires).toBeLessThan(Date.now() + 60_000);
@@ -264,12 +289,9 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
     const patch = await tusRequest('PATCH', url, tenant.apiKey, { ...TEXT, 'Upload-Offset': '400' }, Buffer.from('x'));
     expect([patch.status, patch.body.error.code]).toEqual([410, 'UPLOAD_EXPIRED']);
 
+    // While the upload was open it had both: a multipart upload holding its parts and `.info`/`.part`.
     await eventually(
-      async () => {
-        const state = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `tus/${tenant.id}/${id}` }));
-        const multipart = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `incoming/${tenant.id}/${id}` }));
-        return (state.Contents ?? []).length === 0 && (multipart.Uploads ?? []).length === 0 ? true : undefined;
-      },
+      async () => ((await tusState(id)).objects === 0 && (await tusState(id)).multipartUploads === 0 ? true : undefined),
       30_000,
       'the expired upload’s tus state and parts to be removed',
     );
