@@ -22,6 +22,7 @@ const BATCH = 500;
 export class TusReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private cursor = new Date(0);
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -57,11 +58,14 @@ export class TusReconciler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async signalAssembled(): Promise<void> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM uploads WHERE mode = 'tus' AND status = 'awaiting_upload' AND expires_at > now()
-       ORDER BY created_at LIMIT $1`,
-      [BATCH],
+    // Pages through open uploads across passes, so a backlog of stale ones cannot hide newer ones.
+    const rows: Array<{ id: string; created_at: Date }> = await this.dataSource.query(
+      `SELECT id, created_at FROM uploads
+       WHERE mode = 'tus' AND status = 'awaiting_upload' AND expires_at > now() AND created_at > $1
+       ORDER BY created_at LIMIT $2`,
+      [this.cursor, BATCH],
     );
+    this.cursor = rows.length === BATCH ? rows[rows.length - 1]!.created_at : new Date(0);
     for (const { id } of rows) {
       if (this.stopped) return;
       try {

@@ -127,6 +127,14 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
     expect(await tusState(id)).toEqual({ objects: 0, multipartUploads: 0 });
   });
 
+  it('takes a whole small file in its creation request (creation-with-upload)', async () => {
+    const bytes = Buffer.from('all in one request\n');
+    const created = await create(apiA, tenant.apiKey, bytes.length, bytes);
+    expect(created.headers.get('upload-offset')).toBe(String(bytes.length));
+    expect(created.headers.get('upload-expires')).toBeNull();
+    expect(await statusOf(idOf(created.headers.get('location')!), 'ready')).toMatchObject({ sha256: sha256(bytes) });
+  });
+
   it('takes an upload whose length is declared only with its last PATCH (creation-defer-length)', async () => {
     const created = await tusRequest('POST', `${apiA}/v1/tus`, tenant.apiKey, {
       'Upload-Defer-Length': '1',
