@@ -120,12 +120,21 @@ export class TusEndpoint implements OnApplicationShutdown {
     if (!upload || upload.mode !== 'tus' || upload.status === 'deleted' || !canSee(principal, upload)) throw errors.uploadNotFound();
     const windowClosed = upload.status === 'awaiting_upload' && upload.expiresAt.getTime() <= Date.now();
     if (upload.status === 'expired' || windowClosed) throw errors.uploadExpired();
-    if (req.method === 'PATCH' && upload.status === 'awaiting_upload' && req.headers['upload-length'] !== undefined) {
-      // A deferred length, declared now: the same refusals as at creation, with the catalogue's codes.
+    if (req.method === 'PATCH' && upload.status === 'awaiting_upload') this.checkPatchSize(req, upload);
+    return { principal, upload };
+  }
+
+  /**
+   * A deferred length declared now, or a body that would take the upload past its limit: the same
+   * refusals as at creation, with the catalogue's codes (tus would answer both with plain 413s).
+   */
+  private checkPatchSize(req: ExpressRequest, upload: Upload): void {
+    if (req.headers['upload-length'] !== undefined) {
       const size = declaredLength(String(req.headers['upload-length']));
       if (size !== null && size > upload.maxSize) throw errors.fileTooLarge(size, upload.maxSize);
     }
-    return { principal, upload };
+    const end = Number(req.headers['upload-offset']) + Number(req.headers['content-length']);
+    if (Number.isSafeInteger(end) && end > upload.maxSize) throw errors.fileTooLarge(end, upload.maxSize);
   }
 
   /**

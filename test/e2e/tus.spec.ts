@@ -240,6 +240,16 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
       'Upload-Metadata': tusMetadata({ filename: 'big.mp4', filetype: 'video/mp4' }),
     });
     expect([huge.status, huge.body.error.code]).toEqual([413, 'FILE_TOO_LARGE']);
+    // The tenant's policy narrows the platform's limit.
+    const small = await createTenant(apiA, ADMIN_TOKEN, receiver.url);
+    const policy = await new ApiClient(apiA, ADMIN_TOKEN).call('PATCH', `/v1/admin/tenants/${small.id}`, { policy: { maxFileSize: 1000 } });
+    expect(policy.status).toBe(200);
+    const overPolicy = await tusRequest('POST', `${apiA}/v1/tus`, small.apiKey, {
+      'Upload-Length': '1001',
+      'Upload-Metadata': tusMetadata({ filename: 'a.txt', filetype: 'text/plain' }),
+    });
+    expect([overPolicy.status, overPolicy.body.error.code]).toEqual([413, 'FILE_TOO_LARGE']);
+    expect((await create(apiA, small.apiKey, 1000)).status).toBe(201);
     const cases: Array<[Record<string, string>, string]> = [
       [{ filetype: 'text/plain' }, 'INVALID_REQUEST'],
       [{ filename: 'a\u202etxt.exe', filetype: 'text/plain' }, 'INVALID_REQUEST'],
@@ -273,6 +283,9 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
     });
     const declare = await tusRequest('PATCH', deferred.headers.get('location')!, token, { ...TEXT, 'Upload-Offset': '0', 'Upload-Length': '6000' }, Buffer.alloc(0));
     expect([declare.status, declare.body.error.code]).toEqual([413, 'FILE_TOO_LARGE']);
+    const tooMuch = await tusRequest('PATCH', deferred.headers.get('location')!, token, { ...TEXT, 'Upload-Offset': '0' }, textFile(6000));
+    expect([tooMuch.status, tooMuch.body.error.code]).toEqual([413, 'FILE_TOO_LARGE']);
+    expect(await offsetAfterStop(deferred.headers.get('location')!, token)).toBe(0);
   });
 
   it('terminates an upload on DELETE: its tus URL is gone', async () => {
