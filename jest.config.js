@@ -2,8 +2,8 @@
 // against the real service), e2e (the HTTP API and worker processes, as a SaaS backend sees them).
 // Services are started by scripts/test.sh and reached through the usual env vars.
 
-/** ESM-only packages (file-type and its parsers) that jest must compile to CommonJS. */
-const esmPackages = ['file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', '@borewit'];
+/** ESM-only packages (file-type and its parsers; @tus/server, @tus/s3-store, @tus/utils and srvx) that jest must compile to CommonJS. */
+const esmPackages = ['file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', '@borewit', '@tus', 'srvx'];
 
 const swc = [
   '@swc/jest',

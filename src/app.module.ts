@@ -15,6 +15,7 @@ import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TenantStore } from './tenants/tenant-store';
 import { TenantController, TenantsController } from './tenants/tenants.controller';
+import { tusProviders } from './tus/tus.providers';
 import { UploadStore } from './uploads/upload-store';
 import { MultipartUploads } from './uploads/modes/multipart';
 import { PartsController } from './uploads/parts.controller';
@@ -49,6 +50,7 @@ export class AppModule {
         UploadStore,
         UploadsService,
         MultipartUploads,
+        ...tusProviders,
       ],
     };
   }

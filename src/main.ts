@@ -12,6 +12,7 @@ import { NestPinoLogger, createLogger } from './common/logger';
 import { assignRequestId } from './common/request-id';
 import { validationError } from './common/validation';
 import { loadConfig } from './config/config';
+import { TUS_PATH, TusEndpoint } from './tus/tus-endpoint';
 
 let logger: Logger | undefined;
 
@@ -23,9 +24,13 @@ async function main() {
     // Our own parser, so body errors get stable codes and catalogue messages (Nest drops the cause).
     bodyParser: false,
   });
-  // First, so preflights are answered before anything else looks at the request.
+  // First, so preflights (tus's included) are answered before anything else looks at the request.
   app.enableCors(corsOptions(config.CORS_ORIGINS));
-  app.use(assignRequestId, json({ limit: '64kb' }), rejectUnreadableBody(logger));
+  app.use(assignRequestId);
+  // tus streams request bodies to S3: it is mounted before (so never behind) the JSON parser. It
+  // leaves CORS to app.enableCors (see src/tus/tus-cors.ts), which must be registered above it.
+  app.use(TUS_PATH, app.get(TusEndpoint).handle);
+  app.use(json({ limit: '64kb' }), rejectUnreadableBody(logger));
   app.useGlobalFilters(new ErrorFilter(logger));
   app.useGlobalPipes(
     new ValidationPipe({

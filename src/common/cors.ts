@@ -1,4 +1,5 @@
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
+import { TUS_CORS } from '../tus/tus-cors';
 
 /**
  * Browsers call the upload, token, Uppy and tus routes from tenants' pages. Only the configured
@@ -9,38 +10,9 @@ export function corsOptions(origins: readonly string[]): CorsOptions {
   return {
     origin: (origin, done) => done(null, origin !== undefined && allowed.has(origin)),
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
-    allowedHeaders: [
-      'Authorization',
-      'Content-Type',
-      'X-Request-Id',
-      'X-Requested-With',
-      'X-HTTP-Method-Override',
-      // tus 1.0
-      'Tus-Resumable',
-      'Upload-Length',
-      'Upload-Offset',
-      'Upload-Metadata',
-      'Upload-Defer-Length',
-      'Upload-Concat',
-    ],
-    exposedHeaders: [
-      'X-Request-Id',
-      'Location',
-      'Retry-After',
-      'RateLimit',
-      'RateLimit-Policy',
-      // tus 1.0
-      'Tus-Resumable',
-      'Tus-Version',
-      'Tus-Extension',
-      'Tus-Max-Size',
-      'Upload-Offset',
-      'Upload-Length',
-      'Upload-Metadata',
-      'Upload-Defer-Length',
-      'Upload-Concat',
-      'Upload-Expires',
-    ],
+    // tus's own list (src/tus/tus-cors.ts) plus what the JSON routes need.
+    allowedHeaders: [...new Set(['Authorization', 'Content-Type', 'X-Request-Id', ...TUS_CORS.allowedHeaders])],
+    exposedHeaders: [...new Set(['X-Request-Id', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', ...TUS_CORS.exposedHeaders])],
     maxAge: 600,
   };
 }

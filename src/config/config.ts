@@ -82,6 +82,19 @@ export const configSchema = z.object({
   WORKER_MAX_CONCURRENT_TRANSCODES: z.coerce.number().int().positive().default(1),
   /** Prebuilt workflow bundle; when absent the worker bundles workflows/ at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** Shared state of API instances: tus upload locks and the tus store's metadata cache. */
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** tus (src/tus): S3 part size; each PATCH buffers at most one part on local disk (os.tmpdir()). */
+  TUS_PART_SIZE_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).max(5 * GiB).default(8 * 1024 * 1024),
+  /** tus: parts buffered and sent to S3 at once per API process; disk use is at most this x the part size. */
+  TUS_MAX_CONCURRENT_PART_UPLOADS: z.coerce.number().int().positive().default(16),
+  /** tus: how often (with jitter) the API signals finished uploads whose finish hook failed and drops tus state. */
+  TUS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /**
+   * Fault injection for tests only (honoured when NODE_ENV=test): the first N tus finish hooks
+   * throw after the bytes are stored, as a crash between storing and signalling would.
+   */
+  TUS_TEST_FAILING_FINISH_HOOKS: z.coerce.number().int().min(0).default(0),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /**
    * Comma-separated addresses or CIDRs (`127.0.0.1/32`) that webhooks may reach although they are

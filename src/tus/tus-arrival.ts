@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '../common/logger';
+import { objectKeys } from '../storage/object-keys';
+import { ObjectStorage } from '../storage/object-storage';
+import { UploadStore } from '../uploads/upload-store';
+import { UploadsService } from '../uploads/uploads.service';
+
+/**
+ * Ends the "bytes are in" phase of a tus upload: once S3 has assembled the incoming object, its
+ * ETag goes to the workflow. Called by the finish hook and, for hooks that failed after the client
+ * heard success, by the reconciler; both may run for one upload, and the workflow keeps the first
+ * signal, so processing starts exactly once.
+ */
+@Injectable()
+export class TusArrival {
+  constructor(
+    @Inject(UploadStore) private readonly uploads: UploadStore,
+    @Inject(UploadsService) private readonly uploadsService: UploadsService,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** True when the upload was (or already had been) handed to its workflow. */
+  async signal(uploadId: string): Promise<boolean> {
+    const upload = await this.uploads.findById(uploadId);
+    if (!upload || upload.mode !== 'tus') return false;
+    if (upload.status !== 'awaiting_upload') return true;
+    const head = await this.storage.head(objectKeys.incoming(upload.tenantId, upload.id));
+    // Not assembled yet: the multipart upload is still open (or was abandoned).
+    if (!head?.etag) return false;
+    await this.uploadsService.signalArrival(upload, head.etag);
+    this.logger.info({ uploadId, tenantId: upload.tenantId, size: head.size }, 'tus upload arrived');
+    return true;
+  }
+}

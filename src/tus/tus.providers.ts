@@ -1,0 +1,59 @@
+import type { Provider } from '@nestjs/common';
+import { IoRedisKvStore } from '@tus/utils';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { LOGGER } from '../common/logger';
+import { AppConfig, CONFIG } from '../config/config';
+import { IntakeS3Store } from './intake-s3-store';
+import { RedisLocker } from './redis-locker';
+import { TusArrival } from './tus-arrival';
+import { TusEndpoint } from './tus-endpoint';
+import { TusReconciler } from './tus-reconciler';
+
+const TUS_REDIS = Symbol('TUS_REDIS');
+
+/** The tus endpoint and what it shares with other API instances (Redis) and with S3. API process only. */
+export const tusProviders: Provider[] = [
+  {
+    provide: TUS_REDIS,
+    inject: [CONFIG],
+    // Commands fail after a few reconnect attempts instead of queueing forever.
+    useFactory: (config: AppConfig) => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 }),
+  },
+  {
+    provide: RedisLocker,
+    inject: [TUS_REDIS, LOGGER],
+    useFactory: async (redis: Redis, logger: Logger) => {
+      const locker = new RedisLocker(redis, redis.duplicate(), logger);
+      await locker.start();
+      return locker;
+    },
+  },
+  {
+    provide: IntakeS3Store,
+    inject: [CONFIG, TUS_REDIS],
+    useFactory: (config: AppConfig, redis: Redis) =>
+      new IntakeS3Store({
+        partSize: config.TUS_PART_SIZE_BYTES,
+        // Each part is a file in os.tmpdir() until S3 has it: this bounds the disk tus uses.
+        maxConcurrentPartUploads: config.TUS_MAX_CONCURRENT_PART_UPLOADS,
+        // Expiry follows the Intake upload's window (TusReconciler), not a store-wide period.
+        expirationPeriodInMilliseconds: 0,
+        useTags: false,
+        // Shared, so every instance sees the same upload length after a deferred declaration.
+        cache: new IoRedisKvStore(redis, 'intake:tus:info:'),
+        s3ClientConfig: {
+          bucket: config.S3_BUCKET,
+          endpoint: config.S3_ENDPOINT,
+          region: config.S3_REGION,
+          forcePathStyle: config.S3_FORCE_PATH_STYLE,
+          credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        },
+      }),
+  },
+  TusArrival,
+  TusEndpoint,
+  TusReconciler,
+];
