@@ -2,24 +2,7 @@
 // @uppy/aws-s3, pointed at Intake's Uppy routes exactly as a tenant's page would be.
 import Uppy from '@uppy/core';
 import AwsS3 from '@uppy/aws-s3';
-
-export interface UppyRun {
-  /** `<API>/v1/uppy/<ut_token>` */
-  companionEndpoint: string;
-  name: string;
-  type: string;
-  /** The file's bytes, base64 (small files) ... */
-  base64?: string;
-  /** ... or a text file of this many bytes, built in the page (large files). */
-  textSize?: number;
-  metadata?: Record<string, string>;
-}
-
-export interface UppyResult {
-  successful: number;
-  failed: Array<{ name: string; error: string }>;
-  multipart: boolean;
-}
+import type { UppyResult, UppyRun } from './uppy-contract';
 
 const MiB = 1024 * 1024;
 

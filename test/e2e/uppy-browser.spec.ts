@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { UppyResult, UppyRun } from '../browser/uppy-page';
+import type { UppyResult, UppyRun } from '../browser/uppy-contract';
 import { ApiClient } from '../support/api-client';
 import { PageServer, bundleForBrowser, launchChromium } from '../support/browser';
 import { makeImage } from '../support/media';
@@ -69,7 +69,7 @@ describe('Uppy in a browser', () => {
   });
 
   async function runUppy(run: UppyRun): Promise<UppyResult> {
-    return page.evaluate((r) => (window as unknown as { runUppy: (r: UppyRun) => Promise<UppyResult> }).runUppy(r), run);
+    return page.evaluate((r) => (globalThis as unknown as { runUppy: (r: UppyRun) => Promise<UppyResult> }).runUppy(r), run);
   }
 
   async function uploadToken(body: Record<string, unknown> = {}): Promise<string> {
