@@ -18,6 +18,10 @@ import { TenantController, TenantsController } from './tenants/tenants.controlle
 import { UploadStore } from './uploads/upload-store';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsService } from './uploads/uploads.service';
+import { UppyParamsController } from './uppy/uppy-params.controller';
+import { StorageEventsController } from './storage-events/storage-events.controller';
+import { StorageEventsGuard } from './storage-events/storage-events.guard';
+import { StorageEventsService } from './storage-events/storage-events.service';
 
 /** The HTTP API process. Shares stores and storage with the worker (WorkerModule). */
 @Module({})
@@ -33,6 +37,8 @@ export class AppModule {
         ApiKeysController,
         UploadTokensController,
         UploadsController,
+        UppyParamsController,
+        StorageEventsController,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
@@ -43,6 +49,8 @@ export class AppModule {
         TenantGuard,
         UploadStore,
         UploadsService,
+        StorageEventsGuard,
+        StorageEventsService,
       ],
     };
   }

@@ -22,6 +22,8 @@ async function main() {
     // Our own parser, so body errors get stable codes and catalogue messages (Nest drops the cause).
     bodyParser: false,
   });
+  // Uppy sends metadata as `metadata[k]=v`: qs-style nesting (Express 5's default parser is flat).
+  app.set('query parser', 'extended');
   app.use(assignRequestId, json({ limit: '64kb' }), rejectUnreadableBody(logger));
   app.useGlobalFilters(new ErrorFilter(logger));
   app.useGlobalPipes(

@@ -14,6 +14,7 @@ import { smallestLimit, typeAllowedBy } from '../tenants/tenant-policy';
 import { objectKeys } from '../storage/object-keys';
 import { ObjectStorage } from '../storage/object-storage';
 import { ClientMetadata, mergeClientMetadata } from './client-metadata';
+import { presignPostFor } from './modes/post-policy';
 import { isAllowedType } from './upload-policy';
 import { NewUpload, UploadStore } from './upload-store';
 import { UploadView, presentUpload } from './upload-view';
@@ -124,6 +125,9 @@ export class UploadsService {
         // The only key a client may write. The URL dies with the upload window (expiresAt), and the
         // workflow deletes whatever sits at this key then, so a late PUT leaves nothing behind.
         return this.storage.presignPut(objectKeys.incoming(upload.tenantId, upload.id), upload.contentType, upload.size!, ttl);
+      case 'post':
+        // No complete call: the bucket notification or the workflow's polling notices the object.
+        return presignPostFor(this.storage, upload);
       default:
         throw errors.invalidRequest(`mode ${upload.mode} is not available on this route`);
     }
