@@ -95,6 +95,17 @@ describe('POST-policy uploads (HTTP API + worker processes, MinIO notifications)
     expect(await status(id)).toBe('awaiting_upload');
   });
 
+  it('gets the notifications MinIO queued while the API was down once it is back', async () => {
+    const { id, upload } = await createPost();
+    await apiProc.stop();
+    expect((await postForm(upload.url, upload.fields, photo)).status).toBe(204);
+    apiProc = (await startApiOnStackPort(env)).proc;
+    processes.push(apiProc);
+    // Still no worker: only the replayed notification can move it.
+    await eventually(async () => ((await status(id)) === 'processing' ? true : undefined), 60_000, 'the queued notification');
+    expect(apiProc.logs).toMatch(new RegExp(`"uploadId":"${id}"[^\\n]*upload arrival noticed by a storage event`));
+  });
+
   it('notices a file within the policy from the bucket notification alone, then processes it to ready; complete stays harmless', async () => {
     const { id, upload } = await createPost();
     expect((await postForm(upload.url, upload.fields, photo)).status).toBe(204);

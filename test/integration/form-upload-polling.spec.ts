@@ -13,6 +13,7 @@ import type { uploadWorkflow } from '../../workflows/upload.workflow';
 import { postForm } from '../support/form-upload';
 import { makeImage } from '../support/media';
 import { RealDeps, realDeps } from '../support/real-deps';
+import { recordHistory, recordingHistories } from '../support/workflow-histories';
 
 /**
  * Nobody calls complete for a form upload, and here nothing announces it either: the bucket is one
@@ -125,6 +126,8 @@ describe('a form upload found by the workflow polling storage (real Temporal, S3
       return outcome;
     });
     expect(result).toEqual({ status: 'ready', error: null });
+    // A replay fixture for the polling branch (RECORD_WORKFLOW_HISTORIES=1).
+    if (recordingHistories()) await recordHistory(client, deps.config, workflowIdFor(upload.id), 'upload-post-polled');
     expect(looks).toBeGreaterThanOrEqual(1);
     expect(await deps.uploads.get(upload.id)).toMatchObject({ status: 'ready', kind: 'image', detectedType: 'image/jpeg' });
     expect(await deps.storage.head(`uploads/${upload.tenantId}/${upload.id}/original`)).toMatchObject({ size: photo.length });
