@@ -1,3 +1,4 @@
+import { arrivalActivities } from './arrival';
 import type { ActivityDeps } from './deps';
 import { finishActivities } from './finish';
 import { ingestActivities, releaseActivities } from './ingest';
@@ -15,6 +16,7 @@ export type { ActivityDeps } from './deps';
  */
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...arrivalActivities(deps),
     ...verifyActivities(deps),
     ...ingestActivities(deps),
     ...metadataActivities(deps),

@@ -4,6 +4,7 @@
 // client PUTs and parts the workflow's sweeper missed.
 // Reads the same S3_* variables as the app.
 import { CreateBucketCommand, PutBucketLifecycleConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 
 const env = process.env;
 const bucket = env.S3_BUCKET ?? 'intake';
@@ -24,6 +25,7 @@ try {
   if (err?.name !== 'BucketAlreadyOwnedByYou') throw err;
   console.log(`  bucket       ${bucket} exists`);
 }
+await notifyArrivals();
 try {
   await s3.send(
     new PutBucketLifecycleConfigurationCommand({
@@ -45,4 +47,28 @@ try {
   );
 } finally {
   s3.destroy();
+}
+
+// STORAGE_EVENTS_ARN (set by start_minio): every object created under incoming/ is announced to
+// that target (the API's /v1/storage-events), so form uploads need no complete call. Replaces the
+// bucket's notification configuration, so a rerun leaves exactly this one.
+async function notifyArrivals() {
+  const arn = env.STORAGE_EVENTS_ARN;
+  if (!arn) return;
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket,
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Id: 'intake-arrivals',
+            QueueArn: arn,
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'incoming/' }] } },
+          },
+        ],
+      },
+    }),
+  );
+  console.log(`  bucket       ${bucket} announces new incoming/ objects to ${arn}`);
 }

@@ -22,6 +22,10 @@ import { PartsController } from './uploads/parts.controller';
 import { UppyMultipartController } from './uppy/uppy-multipart.controller';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsService } from './uploads/uploads.service';
+import { UppyParamsController } from './uppy/uppy-params.controller';
+import { StorageEventsController } from './storage-events/storage-events.controller';
+import { StorageEventsGuard } from './storage-events/storage-events.guard';
+import { StorageEventsService } from './storage-events/storage-events.service';
 
 /** The HTTP API process. Shares stores and storage with the worker (WorkerModule). */
 @Module({})
@@ -39,6 +43,8 @@ export class AppModule {
         UploadsController,
         PartsController,
         UppyMultipartController,
+        UppyParamsController,
+        StorageEventsController,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
@@ -51,6 +57,8 @@ export class AppModule {
         UploadsService,
         MultipartUploads,
         ...tusProviders,
+        StorageEventsGuard,
+        StorageEventsService,
       ],
     };
   }

@@ -31,6 +31,8 @@ async function main() {
   // leaves CORS to app.enableCors (see src/tus/tus-cors.ts), which must be registered above it.
   app.use(TUS_PATH, app.get(TusEndpoint).handle);
   app.use(json({ limit: '64kb' }), rejectUnreadableBody(logger));
+  // Uppy sends metadata as `metadata[k]=v`: qs-style nesting (Express 5's default parser is flat).
+  app.set('query parser', 'extended');
   app.useGlobalFilters(new ErrorFilter(logger));
   app.useGlobalPipes(
     new ValidationPipe({

@@ -47,6 +47,16 @@ const delivery = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 30 },
 });
 
+// One HEAD per look, inside the workflow task (a local activity adds one marker, not an activity's
+// events, to a history that may hold two thousand looks over a 7-day window). A failed look is
+// retried briefly, then it is just no news.
+const arrivalChecks = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+const ARRIVAL_POLL_FIRST_MS = 5_000;
+const ARRIVAL_POLL_MAX_MS = 5 * 60_000;
+
 /** How many workers may take an upload on before it is failed (each loss costs a download). */
 const MAX_WORKERS_PER_UPLOAD = 3;
 
@@ -100,7 +110,12 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   const sweeper = startIncomingSweeper(uploadId, expiresAt);
 
   // Durable timer: the bytes must arrive before expiresAt (Date.now() is workflow time here).
-  if (!(await condition(() => etag !== undefined, Math.max(1, expiresAt - Date.now())))) {
+  const signalled = () => etag !== undefined;
+  const arrived =
+    input.mode === 'post'
+      ? await pollForFormUpload(uploadId, expiresAt, signalled, (found) => (etag ??= found))
+      : await condition(signalled, Math.max(1, expiresAt - Date.now()));
+  if (!arrived) {
     await bookkeeping.expireUpload({ uploadId });
     await sweeper;
     return { status: 'expired', error: { code: 'UPLOAD_EXPIRED', message: 'No upload was completed before expiresAt' } };
@@ -119,6 +134,35 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   await sweeper;
   await notify(uploadId, outcome.status);
   return outcome;
+}
+
+/**
+ * A form (`post`) upload has no `complete` call. The storage's notification signals like complete
+ * does, and besides that the workflow looks for the object itself, backing off from 5 s to 5 min
+ * and never past expiresAt: this works with any S3 and when notifications are lost. The last look
+ * is at expiresAt. True once the bytes are known (`found` receives a polled ETag).
+ */
+async function pollForFormUpload(
+  uploadId: string,
+  expiresAt: number,
+  signalled: () => boolean,
+  found: (etag: string) => void,
+): Promise<boolean> {
+  for (let delay = ARRIVAL_POLL_FIRST_MS; ; delay = Math.min(delay * 2, ARRIVAL_POLL_MAX_MS)) {
+    const remaining = expiresAt - Date.now();
+    if (remaining <= 0) return signalled();
+    if (await condition(signalled, Math.min(delay, remaining))) return true;
+    try {
+      const arrival = await arrivalChecks.checkArrival({ uploadId });
+      if (arrival) {
+        found(arrival.etag);
+        return true;
+      }
+    } catch (err) {
+      // Storage down for a moment: the next look (or the notification) will do.
+      log.warn('could not look for the uploaded object', { uploadId, error: String(err) });
+    }
+  }
 }
 
 type Step = (worker: ReturnType<typeof onWorker>, input: LocalStepInput) => Promise<void>;

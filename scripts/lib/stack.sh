@@ -170,16 +170,45 @@ temporal_serving() {
     --disable-config-file --disable-config-env | grep -q SERVING
 }
 
-# --- MinIO, then the app's bucket.
+# --- MinIO, then the app's bucket, its notifications and the user upload URLs are signed with.
+# Bucket notifications: s3:ObjectCreated:* under incoming/ go to the API's /v1/storage-events (how
+# form uploads are noticed without a complete call). The API starts after MinIO; MinIO starts
+# anyway and keeps events in the queue directory while the endpoint is down, replaying them (every
+# 3 s) until it answers 2xx. Without a queue directory they would be dropped.
 start_minio() {
+  local target=INTAKE  # the webhook target's id; its ARN is arn:minio:sqs::INTAKE:webhook
   require_free_ports minio "$S3_PORT" "$S3_CONSOLE_PORT"
-  mkdir -p "$RUN_DIR/minio-data"
+  mkdir -p "$RUN_DIR/minio-data" "$RUN_DIR/minio-events"
+  export STORAGE_EVENTS_TOKEN="${STORAGE_EVENTS_TOKEN:-dev-storage-events-token}"
+  # A user that may only write under incoming/ (docker/minio/upload-signer-policy.json): every URL
+  # handed to clients is signed with it, so a URL cannot be turned into a read or copy of anything.
+  # Set both empty to sign with the root credentials (the API warns).
+  export S3_PRESIGN_ACCESS_KEY_ID="${S3_PRESIGN_ACCESS_KEY_ID-intake-uploads}"
+  export S3_PRESIGN_SECRET_ACCESS_KEY="${S3_PRESIGN_SECRET_ACCESS_KEY-intake-uploads-secret-key}"
   start_bg minio "$RUN_DIR/minio.log" env \
     MINIO_ROOT_USER="$S3_ACCESS_KEY_ID" MINIO_ROOT_PASSWORD="$S3_SECRET_ACCESS_KEY" MINIO_UPDATE=off \
+    "MINIO_NOTIFY_WEBHOOK_ENABLE_$target=on" \
+    "MINIO_NOTIFY_WEBHOOK_ENDPOINT_$target=http://127.0.0.1:$PORT/v1/storage-events" \
+    "MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_$target=$STORAGE_EVENTS_TOKEN" \
+    "MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_$target=$RUN_DIR/minio-events" \
     minio server "$RUN_DIR/minio-data" \
     --address "127.0.0.1:$S3_PORT" --console-address "127.0.0.1:$S3_CONSOLE_PORT"
   wait_ready minio http_ok "http://127.0.0.1:$S3_PORT/minio/health/ready"
-  node "$INTAKE_ROOT/scripts/ensure-bucket.mjs"
+  STORAGE_EVENTS_ARN="arn:minio:sqs::$target:webhook" node "$INTAKE_ROOT/scripts/ensure-bucket.mjs"
+  [ -z "$S3_PRESIGN_ACCESS_KEY_ID" ] || ensure_upload_signer
+}
+
+# mc's admin commands are idempotent: the policy and user are (re)written on every start.
+ensure_upload_signer() {
+  local policy="$RUN_DIR/upload-signer-policy.json"
+  sed "s|arn:aws:s3:::intake/|arn:aws:s3:::$S3_BUCKET/|" "$INTAKE_ROOT/docker/minio/upload-signer-policy.json" >"$policy"
+  (
+    export MC_CONFIG_DIR="$RUN_DIR/mc" MC_HOST_local="http://$S3_ACCESS_KEY_ID:$S3_SECRET_ACCESS_KEY@127.0.0.1:$S3_PORT"
+    mc admin policy create local intake-upload-signer "$policy" &&
+      mc admin user add local "$S3_PRESIGN_ACCESS_KEY_ID" "$S3_PRESIGN_SECRET_ACCESS_KEY" &&
+      mc admin policy attach local intake-upload-signer --user "$S3_PRESIGN_ACCESS_KEY_ID"
+  ) >"$RUN_DIR/mc.log" 2>&1 || { cat "$RUN_DIR/mc.log" >&2; die "could not create the upload-signing user in MinIO"; }
+  say uploads-key "$S3_PRESIGN_ACCESS_KEY_ID may only write under incoming/"
 }
 
 # --- clamd with only the EICAR test signatures: real scanning behaviour, no signature download.

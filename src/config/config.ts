@@ -41,6 +41,15 @@ export const configSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().default('intake'),
   S3_SECRET_ACCESS_KEY: z.string().default('intake-secret-key'),
   S3_FORCE_PATH_STYLE: bool.default(true),
+  /**
+   * A user that may only write under `incoming/` (PutObject, parts included; no reads, no listing):
+   * every URL and POST policy handed to clients is signed with it. Unset: the main credentials
+   * sign them, with a warning at start. Set both or neither.
+   */
+  S3_PRESIGN_ACCESS_KEY_ID: z.string().optional(),
+  S3_PRESIGN_SECRET_ACCESS_KEY: z.string().optional(),
+  /** Shared secret the storage's bucket notifications carry (`Authorization: Bearer`); unset: the route is off. */
+  STORAGE_EVENTS_TOKEN: z.string().min(16, 'STORAGE_EVENTS_TOKEN must be at least 16 characters').optional(),
 
   CLAMD_HOST: z.string().default('127.0.0.1'),
   CLAMD_PORT: z.coerce.number().int().default(3310),

@@ -12,11 +12,12 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload as MultipartUpload } from '@aws-sdk/lib-storage';
+import { PresignedPostOptions, createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { AppConfig } from '../config/config';
+import { AppConfig, ConfigError } from '../config/config';
 
 export interface ObjectHead {
   size: number;
@@ -38,12 +39,40 @@ export interface PresignedPut {
   headers: Record<string, string>;
 }
 
-function s3Client(config: AppConfig, endpoint: string): S3Client {
+export interface PresignedPost {
+  method: 'POST';
+  url: string;
+  fields: Record<string, string>;
+}
+
+/** One condition of a POST policy: exact match, prefix, or `content-length-range`. */
+export type PostPolicyCondition = NonNullable<PresignedPostOptions['Conditions']>[number];
+
+interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * What upload URLs and POST policies are signed with: whoever holds one can do anything these
+ * credentials may do that the server does not check against the signature (MinIO acts on an
+ * unsigned `x-amz-copy-source`, turning a PUT URL into a copy of any object the signer can read).
+ * So they should be a user that may only write under `incoming/`. Null: none configured.
+ */
+function uploadSigningCredentials(config: AppConfig): S3Credentials | null {
+  const { S3_PRESIGN_ACCESS_KEY_ID: accessKeyId, S3_PRESIGN_SECRET_ACCESS_KEY: secretAccessKey } = config;
+  if (!accessKeyId !== !secretAccessKey) {
+    throw new ConfigError('Invalid configuration: set both S3_PRESIGN_ACCESS_KEY_ID and S3_PRESIGN_SECRET_ACCESS_KEY, or neither');
+  }
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : null;
+}
+
+function s3Client(config: AppConfig, endpoint: string, credentials?: S3Credentials): S3Client {
   return new S3Client({
     endpoint,
     region: config.S3_REGION,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
-    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+    credentials: credentials ?? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
     // Presigned PUTs are sent by browsers and plain HTTP clients that cannot add SDK checksum headers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -56,13 +85,22 @@ function s3Client(config: AppConfig, endpoint: string): S3Client {
 /** Everything Intake does with object storage, over plain S3 so any S3-compatible server works. */
 export class ObjectStorage {
   private readonly client: S3Client;
+  /** Signs everything a client may write with (PUT URLs, POST policies, part URLs): see uploadSigningCredentials. */
   private readonly presignClient: S3Client;
+  /** Signs download URLs (outputs), which need read access the upload signer must not have. */
+  private readonly downloadClient: S3Client;
   readonly bucket: string;
+  /** False when no write-only credentials are configured and upload URLs carry the main ones. */
+  readonly uploadsSignedWithRestrictedCredentials: boolean;
 
   constructor(config: AppConfig) {
+    const publicEndpoint = config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT;
+    const uploadSigner = uploadSigningCredentials(config);
     this.client = s3Client(config, config.S3_ENDPOINT);
-    this.presignClient = s3Client(config, config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT);
+    this.presignClient = s3Client(config, publicEndpoint, uploadSigner ?? undefined);
+    this.downloadClient = s3Client(config, publicEndpoint);
     this.bucket = config.S3_BUCKET;
+    this.uploadsSignedWithRestrictedCredentials = uploadSigner !== null;
   }
 
   /** A PUT URL that only accepts exactly the declared type and length (both are signed). */
@@ -75,8 +113,28 @@ export class ObjectStorage {
     return { method: 'PUT', url, headers: { 'Content-Type': contentType, 'Content-Length': String(size) } };
   }
 
+  /**
+   * A browser form upload to exactly `key`: S3 checks every condition (and the expiry) against the
+   * signed policy, so the client cannot change any of them. Fields are exact-match conditions too.
+   */
+  async presignPost(
+    key: string,
+    fields: Record<string, string>,
+    conditions: PostPolicyCondition[],
+    expiresIn: number,
+  ): Promise<PresignedPost> {
+    const post = await createPresignedPost(this.presignClient, {
+      Bucket: this.bucket,
+      Key: key,
+      Fields: fields,
+      Conditions: conditions,
+      Expires: expiresIn,
+    });
+    return { method: 'POST', url: post.url, fields: post.fields };
+  }
+
   presignGet(key: string, expiresIn: number): Promise<string> {
-    return getSignedUrl(this.presignClient, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
+    return getSignedUrl(this.downloadClient, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
   }
 
   /** Size, type and ETag, or null when there is no object. */
@@ -186,6 +244,7 @@ export class ObjectStorage {
   destroy(): void {
     this.client.destroy();
     this.presignClient.destroy();
+    this.downloadClient.destroy();
   }
 }
 

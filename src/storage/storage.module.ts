@@ -1,4 +1,4 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config/config';
 import { ObjectStorage } from './object-storage';
 
@@ -7,8 +7,18 @@ import { ObjectStorage } from './object-storage';
   providers: [{ provide: ObjectStorage, inject: [CONFIG], useFactory: (config: AppConfig) => new ObjectStorage(config) }],
   exports: [ObjectStorage],
 })
-export class StorageModule implements OnApplicationShutdown {
+export class StorageModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(@Inject(ObjectStorage) private readonly storage: ObjectStorage) {}
+
+  onApplicationBootstrap() {
+    if (!this.storage.uploadsSignedWithRestrictedCredentials) {
+      new Logger('ObjectStorage').warn(
+        'S3_PRESIGN_ACCESS_KEY_ID is not set: upload URLs are signed with the main S3 credentials, so a storage ' +
+          'that acts on unsigned headers (MinIO and x-amz-copy-source) lets a client copy objects it cannot name. ' +
+          'Configure a user that may only write under incoming/.',
+      );
+    }
+  }
 
   onApplicationShutdown() {
     this.storage.destroy();

@@ -15,6 +15,7 @@ import { objectKeys } from '../storage/object-keys';
 import { ObjectStorage } from '../storage/object-storage';
 import { ClientMetadata, mergeClientMetadata } from './client-metadata';
 import { MultipartUploads, RequestedPart } from './modes/multipart';
+import { presignPostFor } from './modes/post-policy';
 import { isAllowedType } from './upload-policy';
 import { NewUpload, UploadStore } from './upload-store';
 import { UploadView, presentUpload } from './upload-view';
@@ -129,6 +130,9 @@ export class UploadsService {
       case 'multipart':
         // Part URLs come from POST /v1/uploads/:id/parts, each signed for its part's exact length.
         return { method: 'MULTIPART', ...(await this.multipart.begin(upload))! };
+      case 'post':
+        // No complete call: the bucket notification or the workflow's polling notices the object.
+        return presignPostFor(this.storage, upload);
       default:
         throw errors.invalidRequest(`mode ${upload.mode} is not available on this route`);
     }

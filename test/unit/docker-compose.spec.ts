@@ -257,6 +257,39 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('signs upload URLs with a user createbucket creates, which may only write under incoming/', () => {
+    const app = envOf('api');
+    const job = envOf('createbucket');
+    const script = commandText(service('createbucket').command);
+    expect(app.S3_PRESIGN_ACCESS_KEY_ID).toBeTruthy();
+    expect(app.S3_PRESIGN_ACCESS_KEY_ID).not.toBe(app.S3_ACCESS_KEY_ID);
+    expect(job.S3_PRESIGN_ACCESS_KEY_ID).toBe(app.S3_PRESIGN_ACCESS_KEY_ID);
+    expect(job.S3_PRESIGN_SECRET_ACCESS_KEY).toBe(app.S3_PRESIGN_SECRET_ACCESS_KEY);
+    expect(script).toMatch(/mc admin user add intake "\$\$S3_PRESIGN_ACCESS_KEY_ID" "\$\$S3_PRESIGN_SECRET_ACCESS_KEY"/);
+    expect(script).toMatch(/mc admin policy attach intake (\S+) --user "\$\$S3_PRESIGN_ACCESS_KEY_ID"/);
+    const policy = JSON.parse(readFileSync(mountedFile('createbucket', '/etc/intake/upload-signer-policy.json'), 'utf8'));
+    expect(script).toContain('/etc/intake/upload-signer-policy.json');
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${app.S3_BUCKET}/incoming/*`] }),
+    ]);
+  });
+
+  it('has MinIO announce new incoming/ objects to the API, with the token the API expects, queued while it is down', () => {
+    const minio = envOf('s3');
+    const app = envOf('api');
+    const endpoint = new URL(minio.MINIO_NOTIFY_WEBHOOK_ENDPOINT_INTAKE);
+    expect(minio.MINIO_NOTIFY_WEBHOOK_ENABLE_INTAKE).toBe('on');
+    expect(endpoint.hostname).toBe('api');
+    expect(Number(endpoint.port)).toBe(configSchema.parse(app).PORT);
+    expect(endpoint.pathname).toBe('/v1/storage-events');
+    expect(minio.MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_INTAKE).toBe(app.STORAGE_EVENTS_TOKEN);
+    const queueDir = minio.MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_INTAKE;
+    expect((service('s3').volumes ?? []).some((v) => v.split(':')[1] === queueDir)).toBe(true);
+    expect(commandText(service('createbucket').command)).toMatch(
+      /mc event add --ignore-existing "intake\/\$\$S3_BUCKET" arn:minio:sqs::INTAKE:webhook --event put --prefix incoming\//,
+    );
+  });
+
   it('points the worker at clamd on the port clamd.conf listens on', () => {
     const env = envOf('worker');
     const clamd = parseClamdConf(readFileSync(mountedFile('clamav', '/etc/clamav/clamd.conf'), 'utf8'));
