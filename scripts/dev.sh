@@ -15,6 +15,7 @@ S3_CONSOLE_PORT=${S3_CONSOLE_PORT:-9001}
 CLAMD_PORT=${CLAMD_PORT:-3310}
 WEBHOOK_SINK_PORT=${WEBHOOK_SINK_PORT:-3999}
 PORT=${PORT:-3000}
+PAGE_PORT=${PAGE_PORT:-3080}
 DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/intake}
 stack_export_app_env
 export WEBHOOK_SINK_PORT
@@ -32,6 +33,7 @@ trap 'exit 143' TERM HUP
 
 echo "starting the stack in ${RUN_DIR#"$INTAKE_ROOT"/}"
 ensure_postgres
+ensure_redis
 start_temporal
 start_minio
 start_clamd

@@ -24,6 +24,7 @@ use_throwaway_stack() {
   S3_PORT=${digit}9000 S3_CONSOLE_PORT=${digit}9001
   CLAMD_PORT=${digit}3310
   PORT=${digit}3000
+  PAGE_PORT=${digit}3080
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/intake_$name
   unset TEMPORAL_ADDRESS S3_ENDPOINT CLAMD_HOST WORK_DIR
   LOG_LEVEL=${LOG_LEVEL:-warn}
@@ -43,6 +44,7 @@ start_throwaway_stack() {
   trap 'exit 130' INT
   trap 'exit 143' TERM HUP
   ensure_postgres fresh
+  ensure_redis
   start_temporal
   start_minio
   start_clamd
@@ -68,6 +70,10 @@ stack_export_app_env() {
   export LOG_LEVEL="${LOG_LEVEL:-info}"
   # Per stack, so dev and test runs never share scratch files.
   export WORK_DIR="${WORK_DIR:-$RUN_DIR/work}"
+  # The stack's own web pages (the browser tests' page server; later the demo page) live on
+  # PAGE_PORT: the API and MinIO answer CORS for that origin unless CORS_ORIGINS says otherwise.
+  export INTAKE_PAGE_ORIGIN="http://127.0.0.1:$PAGE_PORT"
+  export CORS_ORIGINS="${CORS_ORIGINS-$INTAKE_PAGE_ORIGIN}"
   # Webhooks may reach only public addresses; the dev sink, the bench's counter and the tests'
   # receivers listen on loopback. Set it empty to run the stack with no exception.
   export WEBHOOK_ALLOWED_PRIVATE_HOSTS="${WEBHOOK_ALLOWED_PRIVATE_HOSTS-127.0.0.1/32}"
@@ -187,6 +193,7 @@ start_minio() {
   export S3_PRESIGN_SECRET_ACCESS_KEY="${S3_PRESIGN_SECRET_ACCESS_KEY-intake-uploads-secret-key}"
   start_bg minio "$RUN_DIR/minio.log" env \
     MINIO_ROOT_USER="$S3_ACCESS_KEY_ID" MINIO_ROOT_PASSWORD="$S3_SECRET_ACCESS_KEY" MINIO_UPDATE=off \
+    MINIO_API_CORS_ALLOW_ORIGIN="${CORS_ORIGINS:-*}" \
     "MINIO_NOTIFY_WEBHOOK_ENABLE_$target=on" \
     "MINIO_NOTIFY_WEBHOOK_ENDPOINT_$target=http://127.0.0.1:$PORT/v1/storage-events" \
     "MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_$target=$STORAGE_EVENTS_TOKEN" \
@@ -249,6 +256,28 @@ clamd_pong() {
     IFS= read -r -t 2 -d '' reply <&3
     [ "$reply" = PONG ]
   )
+}
+
+# --- Redis: a system service on every machine of this kind, like PostgreSQL; we only check it.
+# The API keeps tus locks and rate-limit counters there (REDIS_URL).
+ensure_redis() {
+  local url=${REDIS_URL:-redis://127.0.0.1:6379} hostport host port started=$SECONDS
+  hostport=${url#*://}; hostport=${hostport##*@}; hostport=${hostport%%/*}
+  host=${hostport%:*}; port=${hostport##*:}; [ "$port" != "$hostport" ] || port=6379
+  until redis_pong "$host" "$port"; do
+    ((SECONDS - started < STACK_READY_TIMEOUT)) || die "Redis is not answering at $host:$port (REDIS_URL)"
+    sleep 0.25
+  done
+  say redis "ready ($host:$port)"
+}
+
+redis_pong() {
+  (
+    exec 3<>"/dev/tcp/$1/$2"
+    printf 'PING\r\n' >&3
+    IFS= read -r -t 2 reply <&3
+    [ "${reply%$'\r'}" = +PONG ]
+  ) 2>/dev/null
 }
 
 # --- PostgreSQL: a system service, started only if it is down; we never stop it.

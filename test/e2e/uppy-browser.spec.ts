@@ -8,7 +8,7 @@ import { ApiClient } from '../support/api-client';
 import { PageServer, bundleForBrowser, launchChromium } from '../support/browser';
 import { makeImage } from '../support/media';
 import { PlatformProcess, startApi, startWorker } from '../support/platform';
-import { eventually } from '../support/stack';
+import { eventually, testConfig } from '../support/stack';
 import { TenantCredentials, createTenant, webhookFor } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -43,7 +43,9 @@ describe('Uppy in a browser', () => {
     const dir = await mkdtemp(join(tmpdir(), 'intake-uppy-'));
     pages = await PageServer.start(await bundleForBrowser('uppy-page.ts'), 'Uppy');
     await receiver.start();
-    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info', CORS_ORIGINS: pages.origin };
+    // The stack's CORS_ORIGINS (API and MinIO) allow exactly its page origin, where `pages` listens.
+    expect(testConfig().CORS_ORIGINS).toEqual([pages.origin]);
+    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info' };
     const started = await startApi(env);
     processes.push(started.proc);
     processes.push(await startWorker(env));
@@ -77,6 +79,18 @@ describe('Uppy in a browser', () => {
     expect(res.status).toBe(201);
     return res.body.token;
   }
+
+  it('answers CORS for the configured page origin only, at the API and at storage', async () => {
+    const preflight = (url: string, origin: string, method: string) =>
+      fetch(url, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'content-type' } });
+    const s3 = `${testConfig().S3_ENDPOINT}/${testConfig().S3_BUCKET}/incoming/x`;
+    for (const [url, method] of [[`${apiUrl}/v1/uploads`, 'POST'], [`${apiUrl}/v1/tus`, 'PATCH'], [s3, 'PUT'], [s3, 'POST']] as const) {
+      const allowed = await preflight(url, pages.origin, method);
+      expect([url, allowed.headers.get('access-control-allow-origin')]).toEqual([url, pages.origin]);
+      const other = await preflight(url, 'https://elsewhere.example', method);
+      expect([url, other.headers.get('access-control-allow-origin')]).toEqual([url, null]);
+    }
+  });
 
   it('sends a small file with a POST policy and it reaches ready without a complete call', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'intake-uppy-'));

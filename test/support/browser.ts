@@ -41,6 +41,10 @@ export class PageServer {
     readonly origin: string,
   ) {}
 
+  /**
+   * On the stack's page origin (INTAKE_PAGE_ORIGIN, which its CORS_ORIGINS allow) when there is
+   * one, else on a free port.
+   */
   static async start(script: string, title = 'Intake test page'): Promise<PageServer> {
     const html = `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head>` +
       `<body><script src="/page.js"></script></body></html>`;
@@ -53,7 +57,11 @@ export class PageServer {
         res.writeHead(404).end();
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const wanted = process.env.INTAKE_PAGE_ORIGIN ? Number(new URL(process.env.INTAKE_PAGE_ORIGIN).port) : 0;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(wanted, '127.0.0.1', resolve);
+    });
     const { port } = server.address() as { port: number };
     return new PageServer(server, `http://127.0.0.1:${port}`);
   }
