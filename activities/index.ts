@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { deletionActivities } from './deletion';
 import { finishActivities } from './finish';
 import { ingestActivities, releaseActivities } from './ingest';
 import { metadataActivities } from './metadata';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...releaseActivities(deps),
     ...finishActivities(deps),
     ...notifyActivities(deps),
+    ...deletionActivities(deps),
   };
 }
 

@@ -11,6 +11,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TenantStore } from './tenants/tenant-store';
@@ -18,6 +19,8 @@ import { TenantController, TenantsController } from './tenants/tenants.controlle
 import { UploadStore } from './uploads/upload-store';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsService } from './uploads/uploads.service';
+import { UploadDeletion } from './uploads/upload-deletion';
+import { UploadListing } from './uploads/upload-listing';
 
 /** The HTTP API process. Shares stores and storage with the worker (WorkerModule). */
 @Module({})
@@ -25,7 +28,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, TemporalModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, TemporalModule, RateLimitModule.forRoot(logger)],
       controllers: [
         HealthController,
         TenantsController,
@@ -43,6 +46,8 @@ export class AppModule {
         TenantGuard,
         UploadStore,
         UploadsService,
+        UploadDeletion,
+        UploadListing,
       ],
     };
   }

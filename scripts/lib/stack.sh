@@ -68,6 +68,10 @@ stack_export_app_env() {
   export LOG_LEVEL="${LOG_LEVEL:-info}"
   # Per stack, so dev and test runs never share scratch files.
   export WORK_DIR="${WORK_DIR:-$RUN_DIR/work}"
+  # Rate-limit counters live in the machine's Redis; a prefix per stack keeps dev, test slots and
+  # bench runs from counting each other's requests.
+  export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+  export REDIS_KEY_PREFIX="${REDIS_KEY_PREFIX:-intake-$(basename "$RUN_DIR")}"
   # Webhooks may reach only public addresses; the dev sink, the bench's counter and the tests'
   # receivers listen on loopback. Set it empty to run the stack with no exception.
   export WEBHOOK_ALLOWED_PRIVATE_HOSTS="${WEBHOOK_ALLOWED_PRIVATE_HOSTS-127.0.0.1/32}"

@@ -70,6 +70,21 @@ export const configSchema = z.object({
   WORKER_MAX_CONCURRENT_TRANSCODES: z.coerce.number().int().positive().default(1),
   /** Prebuilt workflow bundle; when absent the worker bundles workflows/ at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** Rate-limit counters, shared by every API instance (src/rate-limit). */
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Namespaces Intake's Redis keys, so stacks sharing one Redis never share counters. */
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default('intake'),
+  /** Per tenant, unless its policy sets rateLimit: requests per window, across all its credentials. */
+  RATE_LIMIT_REQUESTS: z.coerce.number().int().positive().default(6000),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  /** Per upload token (a browser), on top of its tenant's limit. */
+  RATE_LIMIT_TOKEN_REQUESTS: z.coerce.number().int().positive().default(300),
+  RATE_LIMIT_TOKEN_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  /**
+   * A deleted upload's storage is purged at once and again this much later, to catch a write by
+   * an activity that was already running (verify's copy may take up to its 10-minute timeout).
+   */
+  UPLOAD_DELETION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /**
    * Comma-separated addresses or CIDRs (`127.0.0.1/32`) that webhooks may reach although they are
