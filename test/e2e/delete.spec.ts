@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deletionWorkflowIdFor, workflowIdFor } from '../../workflows/contract';
 import { ApiClient, putPresigned } from '../support/api-client';
-import { BucketInspector } from '../support/front-door';
+import { BucketInspector, startTrackedWorker } from '../support/front-door';
 import { makeImage, makeVideo } from '../support/media';
-import { PlatformProcess, startApi, startWorker } from '../support/platform';
+import { PlatformProcess, startApi } from '../support/platform';
 import { eventually, testConfig } from '../support/stack';
 import { TenantCredentials, createTenant, uploadFile } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -39,9 +39,9 @@ describe('DELETE /v1/uploads/:id (API and worker processes on the real stack)', 
     // A short second pass, so each test can wait for the whole deletion to finish.
     const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), UPLOAD_DELETION_RECHECK_SECONDS: '2' };
     const started = await startApi(env);
+    processes.push(started.proc);
     // debug: the SDK logs when each activity attempt ends, which the transcode test waits for.
-    workers.push(await startWorker({ ...env, LOG_LEVEL: 'debug' }));
-    processes.push(started.proc, ...workers);
+    workers.push(await startTrackedWorker({ ...env, LOG_LEVEL: 'debug' }, processes));
     tenant = await createTenant(started.url, ADMIN_TOKEN, receiver.url);
     api = new ApiClient(started.url, tenant.apiKey);
     temporal = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }) });

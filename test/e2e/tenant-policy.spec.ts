@@ -2,9 +2,9 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../support/api-client';
-import { setPolicy } from '../support/front-door';
+import { setPolicy, startTrackedWorker } from '../support/front-door';
 import { makeImage, makeVideo } from '../support/media';
-import { PlatformProcess, startApi, startWorker } from '../support/platform';
+import { PlatformProcess, startApi } from '../support/platform';
 import { eventually } from '../support/stack';
 import { createTenant, uploadFile } from '../support/uploader';
 
@@ -21,7 +21,8 @@ describe('tenant policies (API and worker processes on the real stack)', () => {
     dir = await mkdtemp(join(tmpdir(), 'intake-policy-'));
     const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work') };
     const started = await startApi(env);
-    processes.push(started.proc, await startWorker(env));
+    processes.push(started.proc);
+    await startTrackedWorker(env, processes);
     apiUrl = started.url;
     admin = new ApiClient(apiUrl, ADMIN_TOKEN);
     await Promise.all([

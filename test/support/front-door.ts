@@ -1,6 +1,7 @@
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { AppConfig } from '../../src/config/config';
 import { ApiClient } from './api-client';
+import { PlatformProcess } from './platform';
 
 /** A response with its headers (ApiClient keeps only the body). */
 export interface FullResponse<T = any> {
@@ -68,4 +69,15 @@ export class BucketInspector {
   close(): void {
     this.s3.destroy();
   }
+}
+
+/**
+ * A worker process, tracked before it is ready so a failed start still gets stopped, and given
+ * longer than startWorker's 30 s to pass its clamd self-test on a busy machine.
+ */
+export async function startTrackedWorker(env: NodeJS.ProcessEnv, processes: PlatformProcess[], timeoutMs = 120_000): Promise<PlatformProcess> {
+  const worker = PlatformProcess.spawn('worker', 'worker', env);
+  processes.push(worker);
+  await worker.waitForLog(/"msg":"worker started"/, timeoutMs);
+  return worker;
 }
