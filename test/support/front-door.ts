@@ -76,7 +76,8 @@ export class BucketInspector {
  * longer than startWorker's 30 s to pass its clamd self-test on a busy machine.
  */
 export async function startTrackedWorker(env: NodeJS.ProcessEnv, processes: PlatformProcess[], timeoutMs = 120_000): Promise<PlatformProcess> {
-  const worker = PlatformProcess.spawn('worker', 'worker', env);
+  // "worker started" is an info line; the test stack's default level is warn.
+  const worker = PlatformProcess.spawn('worker', 'worker', { LOG_LEVEL: 'info', ...env });
   processes.push(worker);
   await worker.waitForLog(/"msg":"worker started"/, timeoutMs);
   return worker;
