@@ -1,5 +1,6 @@
 import { arrivalActivities } from './arrival';
 import type { ActivityDeps } from './deps';
+import { deletionActivities } from './deletion';
 import { finishActivities } from './finish';
 import { ingestActivities, releaseActivities } from './ingest';
 import { metadataActivities } from './metadata';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...releaseActivities(deps),
     ...finishActivities(deps),
     ...notifyActivities(deps),
+    ...deletionActivities(deps),
   };
 }
 

@@ -11,6 +11,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TenantStore } from './tenants/tenant-store';
@@ -26,6 +27,8 @@ import { UppyParamsController } from './uppy/uppy-params.controller';
 import { StorageEventsController } from './storage-events/storage-events.controller';
 import { StorageEventsGuard } from './storage-events/storage-events.guard';
 import { StorageEventsService } from './storage-events/storage-events.service';
+import { UploadDeletion } from './uploads/upload-deletion';
+import { UploadListing } from './uploads/upload-listing';
 
 /** The HTTP API process. Shares stores and storage with the worker (WorkerModule). */
 @Module({})
@@ -33,7 +36,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, TemporalModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, TemporalModule, RateLimitModule.forRoot(logger)],
       controllers: [
         HealthController,
         TenantsController,
@@ -59,6 +62,8 @@ export class AppModule {
         ...tusProviders,
         StorageEventsGuard,
         StorageEventsService,
+        UploadDeletion,
+        UploadListing,
       ],
     };
   }

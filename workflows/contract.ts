@@ -16,6 +16,7 @@ export const TASK_QUEUES = {
 
 export const workflowIdFor = (uploadId: string) => `upload-${uploadId}`;
 export const incomingSweepWorkflowIdFor = (uploadId: string) => `upload-${uploadId}-incoming-sweep`;
+export const deletionWorkflowIdFor = (uploadId: string) => `upload-${uploadId}-deletion`;
 
 export interface UploadWorkflowInput {
   uploadId: string;

@@ -1,3 +1,4 @@
 // Entry point for the workflow bundle: every workflow type the worker registers.
 export { incomingSweepWorkflow } from './incoming-sweep.workflow';
 export { uploadWorkflow } from './upload.workflow';
+export { uploadDeletionWorkflow } from './upload-deletion.workflow';

@@ -74,6 +74,10 @@ stack_export_app_env() {
   # PAGE_PORT: the API and MinIO answer CORS for that origin unless CORS_ORIGINS says otherwise.
   export INTAKE_PAGE_ORIGIN="http://127.0.0.1:$PAGE_PORT"
   export CORS_ORIGINS="${CORS_ORIGINS-$INTAKE_PAGE_ORIGIN}"
+  # Rate-limit counters live in the machine's Redis; a prefix per stack keeps dev, test slots and
+  # bench runs from counting each other's requests.
+  export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+  export REDIS_KEY_PREFIX="${REDIS_KEY_PREFIX:-intake-$(basename "$RUN_DIR")}"
   # Webhooks may reach only public addresses; the dev sink, the bench's counter and the tests'
   # receivers listen on loopback. Set it empty to run the stack with no exception.
   export WEBHOOK_ALLOWED_PRIVATE_HOSTS="${WEBHOOK_ALLOWED_PRIVATE_HOSTS-127.0.0.1/32}"

@@ -91,7 +91,7 @@ export const configSchema = z.object({
   WORKER_MAX_CONCURRENT_TRANSCODES: z.coerce.number().int().positive().default(1),
   /** Prebuilt workflow bundle; when absent the worker bundles workflows/ at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
-  /** Shared state of API instances: tus upload locks and the tus store's metadata cache. */
+  /** Shared state of API instances: tus upload locks, the tus store's metadata cache, rate-limit counters. */
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** tus (src/tus): S3 part size; each PATCH buffers at most one part on local disk (os.tmpdir()). */
   TUS_PART_SIZE_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).max(5 * GiB).default(8 * 1024 * 1024),
@@ -104,6 +104,19 @@ export const configSchema = z.object({
    * throw after the bytes are stored, as a crash between storing and signalling would.
    */
   TUS_TEST_FAILING_FINISH_HOOKS: z.coerce.number().int().min(0).default(0),
+  /** Namespaces Intake's Redis keys, so stacks sharing one Redis never share counters. */
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default('intake'),
+  /** Per tenant, unless its policy sets rateLimit: requests per window, across all its credentials. */
+  RATE_LIMIT_REQUESTS: z.coerce.number().int().positive().default(6000),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  /** Per upload token (a browser), on top of its tenant's limit. */
+  RATE_LIMIT_TOKEN_REQUESTS: z.coerce.number().int().positive().default(300),
+  RATE_LIMIT_TOKEN_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  /**
+   * A deleted upload's storage is purged at once and again this much later, to catch a write by
+   * an activity that was already running (verify's copy may take up to its 10-minute timeout).
+   */
+  UPLOAD_DELETION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /**
    * Comma-separated addresses or CIDRs (`127.0.0.1/32`) that webhooks may reach although they are

@@ -10,6 +10,8 @@ export const objectKeys = {
   // A prefix of its own, so a bucket lifecycle rule can expire what clients left behind.
   incoming: (tenantId: string, uploadId: string) => `incoming/${tenantId}/${uploadId}`,
   original: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/original`,
+  /** Everything Intake keeps for an upload (original and outputs); deletion removes the whole prefix. */
+  storedPrefix: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/`,
   outputsPrefix: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/outputs/`,
   output: (tenantId: string, uploadId: string, file: string) => `uploads/${tenantId}/${uploadId}/outputs/${file}`,
   quarantine: (tenantId: string, uploadId: string) => `quarantine/${tenantId}/${uploadId}/original`,

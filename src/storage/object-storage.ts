@@ -1,4 +1,5 @@
 import {
+  AbortMultipartUploadCommand,
   CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -6,6 +7,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   NotFound,
   PutObjectCommand,
   S3Client,
@@ -194,6 +196,32 @@ export class ObjectStorage {
       if (!keys.length) return deleted;
       await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }));
       deleted += keys.length;
+    }
+  }
+
+  /**
+   * Aborts every unfinished multipart upload under a prefix (their parts are invisible to object
+   * listings but take space). Deleting an upload calls it for the incoming key and the outputs.
+   */
+  async abortMultipartUploadsUnder(prefix: string): Promise<number> {
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const listed = await this.client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+      );
+      for (const upload of listed.Uploads ?? []) {
+        try {
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key!, UploadId: upload.UploadId! }));
+          aborted++;
+        } catch (err) {
+          if (!(err instanceof S3ServiceException && err.name === 'NoSuchUpload')) throw err;
+        }
+      }
+      if (!listed.IsTruncated) return aborted;
+      keyMarker = listed.NextKeyMarker;
+      uploadIdMarker = listed.NextUploadIdMarker;
     }
   }
 

@@ -10,6 +10,12 @@ export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId'>;
 export type NewUpload = Pick<Upload, 'id' | 'tenantId' | 'filename' | 'contentType' | 'size' | 'maxSize' | 'expiresAt'> &
   Partial<Pick<Upload, 'status' | 'stage' | 'mode' | 'tokenId' | 'clientMetadata' | 'partSize' | 'multipartUploadId'>>;
 
+/** Where a listing page ended: the last row's creation time (microseconds, ISO) and id. */
+export interface UploadPosition {
+  at: string;
+  id: string;
+}
+
 /** Statuses whose bytes count toward a tenant's storage quota. */
 const HOLDS_STORAGE = `('awaiting_upload', 'processing', 'ready')`;
 
@@ -181,6 +187,45 @@ export class UploadStore {
   /** A rejected or failed upload lists no outputs. */
   async deleteOutputs(uploadId: string): Promise<void> {
     await this.outputs.delete({ uploadId });
+  }
+
+  /**
+   * The upload is deleted: terminal, holds no quota, fences output writes. Idempotent; the first
+   * deletion's time stays as updatedAt.
+   */
+  async markDeleted(id: string): Promise<void> {
+    await this.uploads.update({ id, status: Not('deleted') }, { status: 'deleted', stage: 'done' });
+  }
+
+  /**
+   * A page of a tenant's uploads, newest first, after `after` (the last row of the previous page).
+   * `at` is created_at as Postgres prints it, to the microsecond: a JavaScript Date would round it
+   * to milliseconds and the next page would skip or repeat rows created within one.
+   */
+  async listPage(
+    tenantId: string,
+    options: { status?: UploadStatus; after?: UploadPosition; limit: number },
+  ): Promise<Array<{ upload: Upload; position: UploadPosition }>> {
+    const qb = this.uploads
+      .createQueryBuilder('u')
+      .addSelect(`to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, 'position_at')
+      .where('u.tenant_id = :tenantId', { tenantId });
+    if (options.status) qb.andWhere('u.status = :status', { status: options.status });
+    if (options.after) {
+      qb.andWhere('(u.created_at, u.id) < (CAST(:at AS timestamptz), CAST(:id AS uuid))', options.after);
+    }
+    const { entities, raw } = await qb.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC').limit(options.limit).getRawAndEntities();
+    const at = new Map(raw.map((r: { u_id: string; position_at: string }) => [r.u_id, r.position_at]));
+    return entities.map((upload) => ({ upload, position: { at: at.get(upload.id)!, id: upload.id } }));
+  }
+
+  /** Outputs of several uploads in one query, by upload id. */
+  async listOutputsOf(uploadIds: string[]): Promise<Map<string, UploadOutput[]>> {
+    const byUpload = new Map<string, UploadOutput[]>(uploadIds.map((id) => [id, []]));
+    if (!uploadIds.length) return byUpload;
+    const rows = await this.outputs.find({ where: { uploadId: In(uploadIds) }, order: { name: 'ASC' } });
+    for (const row of rows) byUpload.get(row.uploadId)?.push(row);
+    return byUpload;
   }
 
   async finish(

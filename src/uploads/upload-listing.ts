@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { errors } from '../common/errors';
+import { AppConfig, CONFIG } from '../config/config';
+import { UPLOAD_STATUSES, UploadStatus } from '../database/entities/upload.entity';
+import { ObjectStorage } from '../storage/object-storage';
+import { UploadPosition, UploadStore } from './upload-store';
+import { UploadView, presentUpload } from './upload-view';
+
+export const LIST_DEFAULT_LIMIT = 20;
+export const LIST_MAX_LIMIT = 100;
+
+export class ListUploadsQuery {
+  @IsOptional()
+  @IsIn(UPLOAD_STATUSES)
+  status?: UploadStatus;
+
+  /** nextCursor of the previous page, as given. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(LIST_MAX_LIMIT)
+  limit?: number;
+}
+
+export interface UploadPage {
+  uploads: UploadView[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Opaque to clients: base64url of the last row's position. */
+export function encodeCursor(position: UploadPosition): string {
+  return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): UploadPosition {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && ISO_MICROS.test(at) && typeof id === 'string' && UUID.test(id)) return { at, id };
+  } catch {
+    // fall through: any malformed cursor gets the same answer
+  }
+  throw errors.validation('cursor is not one this API handed out');
+}
+
+/**
+ * GET /v1/uploads: keyset pages on (created_at, id), newest first, so a page costs one index range
+ * however deep it is and uploads created meanwhile never shift it. Each upload comes with its
+ * outputs (one query for the page) and their download URLs: presigning is a local HMAC, no round
+ * trip, so even a full page of 100 uploads signs its ~200 URLs in a few milliseconds.
+ */
+@Injectable()
+export class UploadListing {
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(UploadStore) private readonly uploads: UploadStore,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+  ) {}
+
+  async list(tenantId: string, query: ListUploadsQuery): Promise<UploadPage> {
+    const limit = query.limit ?? LIST_DEFAULT_LIMIT;
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    // One more than asked tells whether another page exists without a count.
+    const rows = await this.uploads.listPage(tenantId, { status: query.status, after, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const outputs = await this.uploads.listOutputsOf(page.map((r) => r.upload.id));
+    const ttl = this.config.DOWNLOAD_URL_TTL_SECONDS;
+    return {
+      uploads: await Promise.all(page.map(({ upload }) => presentUpload(upload, outputs.get(upload.id) ?? [], this.storage, ttl))),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.position) : null,
+    };
+  }
+}

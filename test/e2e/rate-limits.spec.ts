@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient } from '../support/api-client';
+import { FullResponse, call, mintToken, setPolicy } from '../support/front-door';
+import { PlatformProcess, freePort, startApi } from '../support/platform';
+import { createTenant } from '../support/uploader';
+
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const TOKEN_LIMIT = 3;
+
+/** RateLimit / RateLimit-Policy items by name: {"tenant": {q, w}} or {"tenant": {r, t}}. */
+function parseItems(header: string | null): Record<string, Record<string, number>> {
+  const items: Record<string, Record<string, number>> = {};
+  for (const item of (header ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, ...params] = item.split(';');
+    items[JSON.parse(name!)] = Object.fromEntries(params.map((p) => p.split('=')).map(([k, v]) => [k, Number(v)]));
+  }
+  return items;
+}
+
+/** Request until the first 429 (at most `max` tries); returns every response in order. */
+async function untilLimited(send: () => Promise<FullResponse>, max = 30): Promise<FullResponse[]> {
+  const responses: FullResponse[] = [];
+  for (let i = 0; i < max; i++) {
+    const res = await send();
+    responses.push(res);
+    if (res.status === 429) return responses;
+  }
+  throw new Error(`no 429 after ${max} requests`);
+}
+
+/** Per-tenant and per-token limits, counted in Redis and shared by every API instance. */
+describe('rate limits (two API processes sharing Redis)', () => {
+  const processes: PlatformProcess[] = [];
+  let urlA: string;
+  let urlB: string;
+
+  beforeAll(async () => {
+    const env = {
+      ADMIN_TOKEN,
+      WORK_DIR: join(await mkdtemp(join(tmpdir(), 'intake-ratelimit-')), 'work'),
+      RATE_LIMIT_TOKEN_REQUESTS: String(TOKEN_LIMIT),
+      RATE_LIMIT_TOKEN_WINDOW_SECONDS: '600',
+    };
+    const [a, b] = await Promise.all([startApi(env), startApi(env)]);
+    processes.push(a.proc, b.proc);
+    urlA = a.url;
+    urlB = b.url;
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGTERM')));
+  });
+
+  async function tenantWith(policy: Record<string, unknown>, apiUrl = urlA) {
+    const tenant = await createTenant(apiUrl, ADMIN_TOKEN, 'https://example.com/hooks');
+    await setPolicy(apiUrl, ADMIN_TOKEN, tenant.id, policy);
+    return tenant;
+  }
+
+  it('answers 429 with Retry-After and RateLimit headers, and serves again after Retry-After', async () => {
+    const tenant = await tenantWith({ rateLimit: { requests: 3, windowSeconds: 3 } });
+    const responses = await untilLimited(() => call(urlA, 'GET', '/v1/tenant', tenant.apiKey));
+    const limited = responses[responses.length - 1]!;
+    const lastServed = responses[responses.length - 2]!;
+
+    expect(lastServed.status).toBe(200);
+    expect(parseItems(lastServed.headers.get('ratelimit-policy'))).toEqual({ tenant: { q: 3, w: 3 } });
+    const served = parseItems(lastServed.headers.get('ratelimit')).tenant!;
+    expect(served.r).toBe(0);
+    expect(served.t).toBeGreaterThanOrEqual(0);
+    expect(served.t).toBeLessThanOrEqual(3);
+
+    expect([limited.status, limited.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(3);
+    expect(parseItems(limited.headers.get('ratelimit-policy'))).toEqual({ tenant: { q: 3, w: 3 } });
+    expect(parseItems(limited.headers.get('ratelimit')).tenant!.r).toBe(0);
+
+    // A well-behaved client waits as told (the server's answer, not a guess), then is served.
+    await new Promise((r) => setTimeout(r, retryAfter * 1000));
+    const again = await call(urlA, 'GET', '/v1/tenant', tenant.apiKey);
+    expect(again.status).toBe(200);
+    expect(parseItems(again.headers.get('ratelimit')).tenant!.r).toBe(2);
+  });
+
+  it('limits each tenant on its own', async () => {
+    const busy = await tenantWith({ rateLimit: { requests: 2, windowSeconds: 600 } });
+    const quiet = await tenantWith({ rateLimit: { requests: 2, windowSeconds: 600 } });
+    const responses = await untilLimited(() => call(urlA, 'GET', '/v1/tenant', busy.apiKey));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 429]);
+    const other = await call(urlA, 'GET', '/v1/tenant', quiet.apiKey);
+    expect(other.status).toBe(200);
+    expect(parseItems(other.headers.get('ratelimit')).tenant!.r).toBe(1);
+  });
+
+  it('limits each upload token on its own, within its tenant\'s limit', async () => {
+    const tenant = await createTenant(urlA, ADMIN_TOKEN, 'https://example.com/hooks');
+    const api = new ApiClient(urlA, tenant.apiKey);
+    const [first, second] = [await mintToken(api), await mintToken(api)];
+    // Any tenant route counts, a 404 included.
+    const probe = (secret: string) => call(urlA, 'GET', `/v1/uploads/${randomUUID()}`, secret);
+
+    const responses = await untilLimited(() => probe(first));
+    expect(responses.map((r) => r.status)).toEqual([...Array(TOKEN_LIMIT).fill(404), 429]);
+    const limited = responses[TOKEN_LIMIT]!;
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    expect(Object.keys(parseItems(limited.headers.get('ratelimit-policy')))).toEqual(['tenant', 'token']);
+    expect(parseItems(limited.headers.get('ratelimit')).token!.r).toBe(0);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    expect((await probe(second)).status).toBe(404);
+    expect((await call(urlA, 'GET', '/v1/tenant', tenant.apiKey)).status).toBe(200);
+  });
+
+  it('counts a tenant\'s requests across API instances', async () => {
+    const tenant = await tenantWith({ rateLimit: { requests: 4, windowSeconds: 600 } });
+    const statuses = [];
+    for (const url of [urlA, urlB, urlA, urlB, urlA, urlB]) statuses.push((await call(url, 'GET', '/v1/tenant', tenant.apiKey)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+
+  it('keeps serving when Redis is unreachable, limiting per instance and saying so in the log', async () => {
+    const env = { ADMIN_TOKEN, REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
+    const isolated = await startApi(env);
+    processes.push(isolated.proc);
+    const tenant = await tenantWith({ rateLimit: { requests: 2, windowSeconds: 600 } }, isolated.url);
+    const responses = await untilLimited(() => call(isolated.url, 'GET', '/v1/tenant', tenant.apiKey));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 429]);
+    expect(responses[0]!.headers.get('ratelimit')).toMatch(/"tenant";r=1;t=\d+/);
+    await isolated.proc.waitForLog(/rate limiting falls back to per-instance counters/);
+  });
+});
