@@ -17,6 +17,7 @@ import { objectKeys } from '../storage/object-keys';
 import { ObjectStorage } from '../storage/object-storage';
 import { UploadStore } from '../uploads/upload-store';
 import { UploadsService } from '../uploads/uploads.service';
+import { RequestRateLimiter } from '../rate-limit/request-rate-limiter';
 import { IntakeS3Store } from './intake-s3-store';
 import { RedisLocker } from './redis-locker';
 import { TusArrival } from './tus-arrival';
@@ -65,6 +66,7 @@ export class TusEndpoint implements OnApplicationShutdown {
     @Inject(IntakeS3Store) private readonly store: IntakeS3Store,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(RedisLocker) private readonly locker: RedisLocker,
+    @Inject(RequestRateLimiter) private readonly rateLimiter: RequestRateLimiter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.failingFinishHooks = config.NODE_ENV === 'test' ? config.TUS_TEST_FAILING_FINISH_HOOKS : 0;
@@ -101,7 +103,7 @@ export class TusEndpoint implements OnApplicationShutdown {
   }
 
   private async serve(req: ExpressRequest, res: ExpressResponse): Promise<void> {
-    const context = req.method === 'OPTIONS' ? undefined : await this.admit(req);
+    const context = req.method === 'OPTIONS' ? undefined : await this.admit(req, res);
     if (context?.upload && context.upload.status !== 'awaiting_upload') return await this.answerFinished(req, res, context.upload);
     (req as NodeRequestWithContext)[CONTEXT] = context;
     const response = await this.server.handleWeb(new NodeRequest({ req, res }));
@@ -109,8 +111,10 @@ export class TusEndpoint implements OnApplicationShutdown {
   }
 
   /** Who is asking and, except for POST, which upload: refused here before tus sees the request. */
-  private async admit(req: ExpressRequest): Promise<TusContext> {
+  private async admit(req: ExpressRequest, res: ExpressResponse): Promise<TusContext> {
     const principal = await this.authenticator.authenticate(bearerToken(req.headers.authorization));
+    // The same per-tenant and per-token limits as every other route (429 RATE_LIMITED with its headers).
+    res.set(await this.rateLimiter.consume(principal));
     const id = req.path.replace(/^\/+|\/+$/g, '');
     if (req.method === 'POST') {
       if (id) throw errors.notFound();

@@ -116,6 +116,23 @@ describe('rate limits (two API processes sharing Redis)', () => {
     expect((await call(urlA, 'GET', '/v1/tenant', tenant.apiKey)).status).toBe(200);
   });
 
+  it('counts tus requests against the same limits (the tus mount is outside Nest)', async () => {
+    const tenant = await tenantWith({ rateLimit: { requests: 2, windowSeconds: 600 } });
+    const tusHead = () =>
+      fetch(`${urlA}/v1/tus/${randomUUID()}`, { method: 'HEAD', headers: { authorization: `Bearer ${tenant.apiKey}`, 'tus-resumable': '1.0.0' } });
+    expect((await call(urlA, 'GET', '/v1/tenant', tenant.apiKey)).status).toBe(200);
+    const counted = await tusHead();
+    expect(counted.status).toBe(404);
+    expect(parseItems(counted.headers.get('ratelimit')).tenant!.r).toBe(0);
+    const limited = await fetch(`${urlA}/v1/tus`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.apiKey}`, 'tus-resumable': '1.0.0', 'upload-length': '5', 'upload-metadata': 'filename aGkudHh0,filetype dGV4dC9wbGFpbg==' },
+    });
+    expect([limited.status, (await limited.json()).error.code]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call(urlA, 'GET', '/v1/tenant', tenant.apiKey)).status).toBe(429);
+  });
+
   it('counts a tenant\'s requests across API instances', async () => {
     const tenant = await tenantWith({ rateLimit: { requests: 4, windowSeconds: 600 } });
     const statuses = [];
