@@ -128,7 +128,7 @@ describe('rate limits (two API processes sharing Redis)', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.apiKey}`, 'tus-resumable': '1.0.0', 'upload-length': '5', 'upload-metadata': 'filename aGkudHh0,filetype dGV4dC9wbGFpbg==' },
     });
-    expect([limited.status, (await limited.json()).error.code]).toEqual([429, 'RATE_LIMITED']);
+    expect([limited.status, ((await limited.json()) as { error: { code: string } }).error.code]).toEqual([429, 'RATE_LIMITED']);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await call(urlA, 'GET', '/v1/tenant', tenant.apiKey)).status).toBe(429);
   });
