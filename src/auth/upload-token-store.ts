@@ -31,6 +31,18 @@ export class UploadTokenStore {
     return tenant ? { token, tenant } : null;
   }
 
+  /** Ends a token now (it is refused from the next request on); false when there is no live one. */
+  async revoke(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.tokens
+      .createQueryBuilder()
+      .update()
+      .set({ expiresAt: () => 'now()' })
+      .where('id = :id AND tenant_id = :tenantId', { id, tenantId })
+      .andWhere('expires_at > now()')
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   /**
    * Counts one more upload against the token, atomically: false when it is used up (or expired),
    * so concurrent creations can never exceed maxUploads.

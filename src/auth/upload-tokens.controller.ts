@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { errors } from '../common/errors';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Tenant } from '../database/entities/tenant.entity';
 import { ClientMetadata, IsClientMetadata } from '../uploads/client-metadata';
@@ -43,7 +44,11 @@ export class CreateUploadTokenDto {
   metadata?: ClientMetadata;
 }
 
+const tokenId = new ParseUUIDPipe({ exceptionFactory: () => errors.uploadTokenNotFound() });
+
 export interface CreatedUploadToken {
+  /** For DELETE /v1/upload-tokens/:id. */
+  id: string;
   /** Shown once; only its hash is stored. */
   token: string;
   expiresAt: string;
@@ -68,6 +73,16 @@ export class UploadTokensController {
       allowedTypes: dto.allowedTypes ?? null,
       metadata: dto.metadata ?? null,
     });
-    return { token: secret, expiresAt: token.expiresAt.toISOString() };
+    return { id: token.id, token: secret, expiresAt: token.expiresAt.toISOString() };
+  }
+
+  /**
+   * Revokes a token at once (a user logged out, a page was abandoned). Uploads it created stay, and
+   * their windows close no later than the token's original expiry.
+   */
+  @Delete(':id')
+  @HttpCode(204)
+  async revoke(@CurrentTenant() tenant: Tenant, @Param('id', tokenId) id: string): Promise<void> {
+    if (!(await this.tokens.revoke(tenant.id, id))) throw errors.uploadTokenNotFound();
   }
 }

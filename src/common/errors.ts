@@ -38,6 +38,7 @@ export enum ErrorCode {
   UPLOAD_STATE_CONFLICT = 'UPLOAD_STATE_CONFLICT',
   TENANT_NOT_FOUND = 'TENANT_NOT_FOUND',
   API_KEY_NOT_FOUND = 'API_KEY_NOT_FOUND',
+  UPLOAD_TOKEN_NOT_FOUND = 'UPLOAD_TOKEN_NOT_FOUND',
 
   // Pipeline rejections (terminal, non-retryable; the workflow's list is REJECTION_CODES in
   // workflows/contract.ts)
@@ -188,6 +189,8 @@ export const errors = {
   uploadStateConflict: (message: string) => new AppError(ErrorCode.UPLOAD_STATE_CONFLICT, message, HttpStatus.CONFLICT),
   tenantNotFound: () => new AppError(ErrorCode.TENANT_NOT_FOUND, 'Tenant not found', HttpStatus.NOT_FOUND),
   apiKeyNotFound: () => new AppError(ErrorCode.API_KEY_NOT_FOUND, 'API key not found', HttpStatus.NOT_FOUND),
+  uploadTokenNotFound: () =>
+    new AppError(ErrorCode.UPLOAD_TOKEN_NOT_FOUND, 'Upload token not found or already expired', HttpStatus.NOT_FOUND),
   /** Names the dependency from a fixed list, never from the error that revealed the outage. */
   dependencyUnavailable: (what: Dependency) =>
     new AppError(

@@ -48,6 +48,11 @@ export const configSchema = z.object({
    */
   S3_PRESIGN_ACCESS_KEY_ID: z.string().optional(),
   S3_PRESIGN_SECRET_ACCESS_KEY: z.string().optional(),
+  /**
+   * Production refuses to start without the write-only user unless this says the main credentials
+   * may sign upload URLs: only for a store that refuses unsigned x-amz-* headers (AWS S3 does).
+   */
+  S3_PRESIGN_WITH_MAIN_CREDENTIALS: bool.default(false),
   /** Shared secret the storage's bucket notifications carry (`Authorization: Bearer`); unset: the route is off. */
   STORAGE_EVENTS_TOKEN: z.string().min(16, 'STORAGE_EVENTS_TOKEN must be at least 16 characters').optional(),
 

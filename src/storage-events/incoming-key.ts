@@ -8,6 +8,9 @@ export function parseIncomingKey(key: string): { tenantId: string; uploadId: str
   return match ? { tenantId: match[1]!, uploadId: match[2]! } : null;
 }
 
+/** Records looked at per notification. */
+export const MAX_RECORDS = 10;
+
 /**
  * The object keys of an S3 event notification (`Records[].s3.object.key`, URL-encoded as S3
  * events are). Anything that is not that shape is skipped: the body only says where to look.
@@ -16,7 +19,8 @@ export function keysOfNotification(body: unknown): string[] {
   const records = (body as { Records?: unknown } | null)?.Records;
   if (!Array.isArray(records)) return [];
   const keys: string[] = [];
-  for (const record of records) {
+  // MinIO sends one record per request; a body stuffed with records gets no more lookups than this.
+  for (const record of records.slice(0, MAX_RECORDS)) {
     const raw = (record as { s3?: { object?: { key?: unknown } } } | null)?.s3?.object?.key;
     if (typeof raw !== 'string' || raw.length > 1024) continue;
     try {

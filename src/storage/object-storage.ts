@@ -66,7 +66,15 @@ function uploadSigningCredentials(config: AppConfig): S3Credentials | null {
   if (!accessKeyId !== !secretAccessKey) {
     throw new ConfigError('Invalid configuration: set both S3_PRESIGN_ACCESS_KEY_ID and S3_PRESIGN_SECRET_ACCESS_KEY, or neither');
   }
-  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : null;
+  if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey };
+  // Failing open is for development: production must choose.
+  if (config.NODE_ENV === 'production' && !config.S3_PRESIGN_WITH_MAIN_CREDENTIALS) {
+    throw new ConfigError(
+      'Invalid configuration: in production set S3_PRESIGN_ACCESS_KEY_ID and S3_PRESIGN_SECRET_ACCESS_KEY (a user that may ' +
+        'only write under incoming/), or S3_PRESIGN_WITH_MAIN_CREDENTIALS=true for a store that refuses unsigned x-amz-* headers',
+    );
+  }
+  return null;
 }
 
 function s3Client(config: AppConfig, endpoint: string, credentials?: S3Credentials): S3Client {

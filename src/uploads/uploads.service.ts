@@ -33,6 +33,16 @@ export interface UploadRequest {
   expiresInSeconds?: number;
 }
 
+/**
+ * When an upload's window closes: `ttl` seconds from now, in whole seconds (presigned URLs and POST
+ * policies expire on second boundaries), and never after the upload token that opened it expires:
+ * a token cannot hand out URLs that outlive it, nor hold quota with uploads that wait past it.
+ */
+export function uploadWindowEnd(ttlSeconds: number, tokenExpiresAt?: Date, now = Date.now()): Date {
+  const end = Math.floor(now / 1000) * 1000 + ttlSeconds * 1000;
+  return new Date(tokenExpiresAt ? Math.min(end, Math.floor(tokenExpiresAt.getTime() / 1000) * 1000) : end);
+}
+
 @Injectable()
 export class UploadsService {
   constructor(
@@ -77,8 +87,7 @@ export class UploadsService {
       mode: request.mode,
       tokenId: token?.id ?? null,
       clientMetadata: mergeClientMetadata(request.metadata, token?.metadata),
-      // Whole seconds: presigned URLs and POST policies expire on second boundaries.
-      expiresAt: new Date(Math.floor(Date.now() / 1000) * 1000 + ttl * 1000),
+      expiresAt: uploadWindowEnd(ttl, token?.expiresAt),
     };
 
     if (token && !(await this.tokens.reserveUpload(token.id))) throw errors.uploadTokenExhausted();

@@ -155,6 +155,23 @@ describe('credentials: API keys and upload tokens', () => {
       expect((await apiA.get(`/v1/uploads/${created.body.id}`)).status).toBe(200);
     });
 
+    it('opens no upload window past its own expiry, and is refused at once once revoked', async () => {
+      const minted = await apiA.post('/v1/upload-tokens', { expiresInSeconds: 600 });
+      expect(minted.status).toBe(201);
+      const token = apiA.withToken(minted.body.token);
+      const created = await token.post('/v1/uploads', { ...png(), expiresInSeconds: 604_800 });
+      expect(created.status).toBe(201);
+      expect(Date.parse(created.body.expiresAt)).toBeLessThanOrEqual(Date.parse(minted.body.expiresAt));
+
+      expect((await token.call('DELETE', `/v1/upload-tokens/${minted.body.id}`)).status).toBe(403);
+      expect((await apiA.call('DELETE', `/v1/upload-tokens/${minted.body.id}`)).status).toBe(204);
+      const after = await apiB.withToken(minted.body.token).get(`/v1/uploads/${created.body.id}`);
+      expect([after.status, after.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
+      const again = await apiA.call('DELETE', `/v1/upload-tokens/${minted.body.id}`);
+      expect([again.status, again.body.error.code]).toEqual([404, 'UPLOAD_TOKEN_NOT_FOUND']);
+      expect((await apiA.get(`/v1/uploads/${created.body.id}`)).status).toBe(200);
+    });
+
     it('puts its metadata on every upload it creates, over the client\'s', async () => {
       const token = apiA.withToken(await mintToken(apiA, { metadata: { userId: 'user-42', plan: 'pro' } }));
       const created = await token.post('/v1/uploads', { ...png(), metadata: { userId: 'someone-else', note: 'holiday' } });

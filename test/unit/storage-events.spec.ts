@@ -1,4 +1,4 @@
-import { keysOfNotification, parseIncomingKey } from '../../src/storage-events/incoming-key';
+import { MAX_RECORDS, keysOfNotification, parseIncomingKey } from '../../src/storage-events/incoming-key';
 
 const tenant = '3f1c2b9e-7a4d-4c1e-9b2a-0d5e6f7a8b9c';
 const upload = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f2a3b4c5d';
@@ -21,6 +21,11 @@ describe('storage event notifications', () => {
     for (const nonsense of [null, 'text', { Records: 'no' }, { Records: [1, 2] }, []]) {
       expect(keysOfNotification(nonsense)).toEqual([]);
     }
+  });
+
+  it('looks at no more than MAX_RECORDS records of one notification', () => {
+    const record = { s3: { object: { key: `incoming%2F${tenant}%2F${upload}` } } };
+    expect(keysOfNotification({ Records: Array(MAX_RECORDS + 50).fill(record) })).toHaveLength(MAX_RECORDS);
   });
 
   it('accepts only incoming/<uuid>/<uuid> keys', () => {

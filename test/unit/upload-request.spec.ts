@@ -1,3 +1,4 @@
+import { uploadWindowEnd } from '../../src/uploads/uploads.service';
 import { ValidationPipe } from '@nestjs/common';
 import { AppError, ErrorCode, safeEcho } from '../../src/common/errors';
 import { validationError } from '../../src/common/validation';
@@ -94,5 +95,17 @@ describe('safeEcho', () => {
     expect(safeEcho('application/x-msdownload')).toBe('application/x-msdownload');
     expect(safeEcho('a"b\\c\r\nd e\u202ef')).toBe('abcdef');
     expect(safeEcho('x'.repeat(100))).toBe(`${'x'.repeat(64)}...`);
+  });
+});
+
+describe('upload window', () => {
+  const now = Date.parse('2026-11-30T12:00:00.400Z');
+  it('ends ttl seconds from now, on a whole second', () => {
+    expect(uploadWindowEnd(3600, undefined, now).toISOString()).toBe('2026-11-30T13:00:00.000Z');
+  });
+  it('never outlives the upload token that opened it', () => {
+    const token = new Date('2026-11-30T12:10:00.900Z');
+    expect(uploadWindowEnd(604_800, token, now).toISOString()).toBe('2026-11-30T12:10:00.000Z');
+    expect(uploadWindowEnd(60, token, now).toISOString()).toBe('2026-11-30T12:01:00.000Z');
   });
 });

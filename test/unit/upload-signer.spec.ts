@@ -32,6 +32,10 @@ describe('upload URL signing credentials', () => {
   it('refuses half a credential pair', () => {
     expect(() => new ObjectStorage(loadConfig({ S3_PRESIGN_ACCESS_KEY_ID: 'uploads-only' }))).toThrow(ConfigError);
     expect(() => new ObjectStorage(loadConfig({ S3_PRESIGN_SECRET_ACCESS_KEY: 'x' }))).toThrow(ConfigError);
+    // Production must choose: the write-only user, or an explicit statement that the store refuses unsigned headers.
+    expect(() => new ObjectStorage(loadConfig({ NODE_ENV: 'production' }))).toThrow(/S3_PRESIGN_ACCESS_KEY_ID/);
+    expect(() => new ObjectStorage(loadConfig({ NODE_ENV: 'production', S3_PRESIGN_WITH_MAIN_CREDENTIALS: 'true' }))).not.toThrow();
+    expect(() => new ObjectStorage(loadConfig({ NODE_ENV: 'production', ...restricted }))).not.toThrow();
   });
 
   it('bounds an undeclared size by the upload limit, a declared one exactly', async () => {
