@@ -22,13 +22,27 @@ const PARALLEL_PARTS = 4;
 const TUS_CHUNK = 64 * MiB;
 
 function options() {
-  const { values } = parseArgs({ options: { 'size-mb': { type: 'string' }, runs: { type: 'string' }, sessions: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      'size-mb': { type: 'string' },
+      runs: { type: 'string' },
+      sessions: { type: 'string' },
+      rounds: { type: 'string' },
+      'sessions-only': { type: 'boolean' },
+    },
+  });
   const int = (raw: string | undefined, fallback: number, name: string) => {
     const v = Number(raw ?? fallback);
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
     return v;
   };
-  return { sizeMiB: int(values['size-mb'], 1024, '--size-mb'), runs: int(values.runs, 3, '--runs'), sessions: int(values.sessions, 200, '--sessions') };
+  return {
+    sizeMiB: int(values['size-mb'], 1024, '--size-mb'),
+    runs: int(values.runs, 3, '--runs'),
+    sessions: int(values.sessions, 200, '--sessions'),
+    rounds: int(values.rounds, 3, '--rounds'),
+    skipTransfers: values['sessions-only'] ?? false,
+  };
 }
 
 function step(message: string): void {
@@ -87,7 +101,7 @@ async function main() {
     const multipart = { libStorage: [] as number[], intake: [] as number[], partSize: 0 };
     const tus: number[] = [];
 
-    for (let run = 1; run <= opts.runs; run++) {
+    for (let run = 1; run <= (opts.skipTransfers ? 0 : opts.runs); run++) {
       step(`run ${run}/${opts.runs}: SDK PUT`);
       put.sdk.push(await timed(() => sdkPut(s3, config.S3_BUCKET, `bench/${run}/sdk-put`, file, size)));
       step(`run ${run}/${opts.runs}: presigned PUT`);
@@ -109,16 +123,24 @@ async function main() {
       tus.push(await timed(() => tusUpload(apiUrl, tenant.body.apiKey, file, size, TUS_CHUNK)));
     }
 
-    step(`${opts.sessions} concurrent sessions of 1 MiB`);
+    // Rounds of N sessions at once: RSS after each round shows whether the API keeps what it
+    // allocated (a leak grows round after round) or only grew its heap once to the load.
     const small = Buffer.from(randomBytes(768 * 1024).toString('base64'));
     await runSessions(api, 10, small); // warm-up: connection pools, JIT
     const rssBefore = rssBytes(apiPid);
     const peak = watchPeakRss(apiPid);
-    const sessions = await runSessions(api, opts.sessions, small);
+    const rssAfterRound: number[] = [];
+    let sessions!: Awaited<ReturnType<typeof runSessions>>;
+    for (let round = 1; round <= opts.rounds; round++) {
+      step(`round ${round}/${opts.rounds}: ${opts.sessions} concurrent sessions of 1 MiB`);
+      const result = await runSessions(api, opts.sessions, small);
+      sessions = round === 1 ? result : { ...result, errors: sessions.errors + result.errors, firstErrors: [...sessions.firstErrors, ...result.firstErrors].slice(0, 5), apiLatenciesMs: [...sessions.apiLatenciesMs, ...result.apiLatenciesMs], createMs: [...sessions.createMs, ...result.createMs], completeMs: [...sessions.completeMs, ...result.completeMs], sessions: sessions.sessions + result.sessions };
+      rssAfterRound.push(rssBytes(apiPid));
+    }
     const rssPeak = peak.stop();
-    const rssAfter = rssBytes(apiPid);
+    const rssAfter = rssAfterRound[rssAfterRound.length - 1]!;
 
-    const m = (v: number[]) => median(v);
+    const m = (v: number[]) => (v.length ? median(v) : NaN);
     const putRatio = m(put.sdk) / m(put.presigned);
     const mpRatio = m(multipart.libStorage) / m(multipart.intake);
     const tusRatio = m(multipart.intake) / m(tus);
@@ -133,12 +155,14 @@ async function main() {
       `             API CPU during the presigned PUT: ${put.apiCpu.map((c) => c.toFixed(2)).join(', ')} s (goal ~ 0)`,
       `  multipart  lib-storage ${rate(size, m(multipart.libStorage)).toFixed(0)} MiB/s   Intake ${rate(size, m(multipart.intake)).toFixed(0)} MiB/s   Intake/lib-storage = ${mpRatio.toFixed(2)} (goal >= 0.95; ${multipart.partSize / MiB} MiB parts, ${PARALLEL_PARTS} in flight)`,
       `  tus        ${rate(size, m(tus)).toFixed(0)} MiB/s through the API   tus/multipart = ${tusRatio.toFixed(2)} (${TUS_CHUNK / MiB} MiB PATCH chunks)`,
-      `  sessions   ${sessions.sessions} at once (create -> PUT ${(small.length / MiB).toFixed(2)} MiB -> complete) in ${sessions.seconds.toFixed(1)} s: errors ${sessions.errors} (goal 0)`,
-      `             API call latency p50 ${pct(sessions.apiLatenciesMs, 50).toFixed(0)} ms, p99 ${pct(sessions.apiLatenciesMs, 99).toFixed(0)} ms`,
-      `             API RSS before ${(rssBefore / MiB).toFixed(0)} MiB, peak ${(rssPeak / MiB).toFixed(0)} MiB, after ${(rssAfter / MiB).toFixed(0)} MiB (after/before = ${(rssAfter / rssBefore).toFixed(2)})`,
+      `  sessions   ${opts.rounds} rounds of ${opts.sessions} at once (create -> PUT ${(small.length / MiB).toFixed(2)} MiB -> complete): errors ${sessions.errors} of ${sessions.sessions} (goal 0)`,
+      `             API call latency p50 ${pct(sessions.apiLatenciesMs, 50).toFixed(0)} ms, p99 ${pct(sessions.apiLatenciesMs, 99).toFixed(0)} ms` +
+        ` (create p50 ${pct(sessions.createMs, 50).toFixed(0)} / p99 ${pct(sessions.createMs, 99).toFixed(0)}, complete p50 ${pct(sessions.completeMs, 50).toFixed(0)} / p99 ${pct(sessions.completeMs, 99).toFixed(0)})`,
+      `             API RSS before ${(rssBefore / MiB).toFixed(0)} MiB, after each round ${rssAfterRound.map((r) => (r / MiB).toFixed(0)).join(' / ')} MiB, peak ${(rssPeak / MiB).toFixed(0)} MiB` +
+        ` (last/first round = ${(rssAfter / rssAfterRound[0]!).toFixed(2)}: goal flat)`,
       ...sessions.firstErrors.map((e) => `             error: ${e}`),
       '',
-      `RESULT ${JSON.stringify({ putRatio, apiCpuSeconds: put.apiCpu, multipartRatio: mpRatio, tusOverMultipart: tusRatio, sessions: { errors: sessions.errors, p50: pct(sessions.apiLatenciesMs, 50), p99: pct(sessions.apiLatenciesMs, 99), rssBefore, rssPeak, rssAfter } })}`,
+      `RESULT ${JSON.stringify({ putRatio, apiCpuSeconds: put.apiCpu, multipartRatio: mpRatio, tusOverMultipart: tusRatio, sessions: { errors: sessions.errors, p50: pct(sessions.apiLatenciesMs, 50), p99: pct(sessions.apiLatenciesMs, 99), rssBefore, rssAfterRound, rssPeak } })}`,
     ];
     process.stdout.write(out.join('\n') + '\n');
   } finally {

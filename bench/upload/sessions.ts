@@ -6,6 +6,8 @@ export interface SessionsResult {
   firstErrors: string[];
   /** Each API call's latency (create and complete), in ms. */
   apiLatenciesMs: number[];
+  createMs: number[];
+  completeMs: number[];
   seconds: number;
 }
 
@@ -14,25 +16,26 @@ export interface SessionsResult {
  * to storage -> complete. Only the API calls are timed; storage time is the S3 server's.
  */
 export async function runSessions(api: ApiClient, n: number, bytes: Buffer): Promise<SessionsResult> {
-  const latencies: number[] = [];
+  const createMs: number[] = [];
+  const completeMs: number[] = [];
   const errors: string[] = [];
-  const timed = async <T>(call: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(into: number[], call: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
       return await call();
     } finally {
-      latencies.push(performance.now() - started);
+      into.push(performance.now() - started);
     }
   };
   const session = async (i: number) => {
     try {
-      const created = await timed(() =>
+      const created = await timed(createMs, () =>
         api.post('/v1/uploads', { filename: `session-${i}.txt`, contentType: 'text/plain', size: bytes.length }),
       );
       if (created.status !== 201) throw new Error(`create ${created.status} ${JSON.stringify(created.body)}`);
       const put = await putPresigned(created.body.upload.url, created.body.upload.headers, bytes);
       if (put.status !== 200) throw new Error(`PUT ${put.status}`);
-      const done = await timed(() => api.post(`/v1/uploads/${created.body.id}/complete`));
+      const done = await timed(completeMs, () => api.post(`/v1/uploads/${created.body.id}/complete`));
       if (done.status !== 202) throw new Error(`complete ${done.status} ${JSON.stringify(done.body)}`);
     } catch (err) {
       errors.push((err as Error).message);
@@ -44,7 +47,9 @@ export async function runSessions(api: ApiClient, n: number, bytes: Buffer): Pro
     sessions: n,
     errors: errors.length,
     firstErrors: errors.slice(0, 5),
-    apiLatenciesMs: latencies,
+    apiLatenciesMs: [...createMs, ...completeMs],
+    createMs,
+    completeMs,
     seconds: (performance.now() - started) / 1000,
   };
 }
