@@ -36,8 +36,9 @@ describe('Uppy in a browser', () => {
   let apiUrl: string;
   let tenant: TenantCredentials;
   let api: ApiClient;
-  /** Incoming keys the Uppy routes handed the page, in order. */
-  const keysSeen: string[] = [];
+  /** Incoming keys the Uppy routes handed the page, in order of their responses. */
+  const keyReads: Array<Promise<string>> = [];
+  const keysSeen = () => Promise.all(keyReads);
 
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'intake-uppy-'));
@@ -54,11 +55,13 @@ describe('Uppy in a browser', () => {
     api = new ApiClient(apiUrl, tenant.apiKey);
     browser = await launchChromium();
     page = await browser.newPage();
-    page.on('response', async (res) => {
+    // Playwright emits responses as they arrive; reading a body is async, so each read is kept and
+    // awaited after the upload (runUppy) instead of racing it.
+    page.on('response', (res) => {
       if (!res.url().startsWith(`${apiUrl}/v1/uppy/`) || res.request().method() === 'OPTIONS' || res.status() >= 300) return;
       const path = new URL(res.url()).pathname;
-      if (/\/s3\/params$/.test(path)) keysSeen.push((await res.json()).fields.key);
-      if (/\/s3\/multipart$/.test(path)) keysSeen.push((await res.json()).key);
+      if (/\/s3\/params$/.test(path)) keyReads.push(res.json().then((body) => body.fields.key as string));
+      if (/\/s3\/multipart$/.test(path)) keyReads.push(res.json().then((body) => body.key as string));
     });
     await page.goto(pages.origin);
   });
@@ -71,7 +74,7 @@ describe('Uppy in a browser', () => {
   });
 
   async function runUppy(run: UppyRun): Promise<UppyResult> {
-    return page.evaluate((r) => (globalThis as unknown as { runUppy: (r: UppyRun) => Promise<UppyResult> }).runUppy(r), run);
+    return await page.evaluate((r) => (globalThis as unknown as { runUppy: (r: UppyRun) => Promise<UppyResult> }).runUppy(r), run);
   }
 
   async function uploadToken(body: Record<string, unknown> = {}): Promise<string> {
@@ -97,7 +100,7 @@ describe('Uppy in a browser', () => {
     await makeImage(join(dir, 'small.jpg'), 320, 240, 'jpeg');
     const bytes = await readFile(join(dir, 'small.jpg'));
     const token = await uploadToken({ maxUploads: 1, metadata: { album: 'holidays' } });
-    const before = keysSeen.length;
+    const before = keyReads.length;
 
     const result = await runUppy({
       companionEndpoint: `${apiUrl}/v1/uppy/${token}`,
@@ -107,8 +110,9 @@ describe('Uppy in a browser', () => {
       metadata: { caption: 'a small photo' },
     });
     expect(result).toEqual({ successful: 1, failed: [], multipart: false });
-    expect(keysSeen.length).toBe(before + 1);
-    const id = uploadIdOf(keysSeen[before]);
+    const keys = await keysSeen();
+    expect(keys.length).toBe(before + 1);
+    const id = uploadIdOf(keys[before]);
 
     const hook = await webhookFor(receiver, id, 120_000);
     expect(hook.body.type).toBe('upload.ready');
@@ -126,12 +130,13 @@ describe('Uppy in a browser', () => {
   it('sends a file over 100 MiB in parts and it reaches ready', async () => {
     const size = 100 * MiB + 123_457;
     const token = await uploadToken();
-    const before = keysSeen.length;
+    const before = keyReads.length;
 
     const result = await runUppy({ companionEndpoint: `${apiUrl}/v1/uppy/${token}`, name: 'big.txt', type: 'text/plain', textSize: size });
     expect(result).toEqual({ successful: 1, failed: [], multipart: true });
-    expect(keysSeen.length).toBe(before + 1);
-    const id = uploadIdOf(keysSeen[before]);
+    const keys = await keysSeen();
+    expect(keys.length).toBe(before + 1);
+    const id = uploadIdOf(keys[before]);
 
     const view = await eventually(
       async () => {
