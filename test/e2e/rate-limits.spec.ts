@@ -116,6 +116,19 @@ describe('rate limits (two API processes sharing Redis)', () => {
     expect((await call(urlA, 'GET', '/v1/tenant', tenant.apiKey)).status).toBe(200);
   });
 
+  it('charges the tenant only for what a token was allowed: a hammered token cannot lock out the API key', async () => {
+    // The tenant allows just two requests beyond what one token may make.
+    const tenant = await tenantWith({ rateLimit: { requests: TOKEN_LIMIT + 2, windowSeconds: 600 } });
+    const token = await mintToken(new ApiClient(urlA, tenant.apiKey)); // counts: one tenant request
+    const statuses = [];
+    for (let i = 0; i < TOKEN_LIMIT + 20; i++) statuses.push((await call(urlA, 'GET', `/v1/uploads/${randomUUID()}`, token)).status);
+    expect(statuses).toEqual([...Array(TOKEN_LIMIT).fill(404), ...Array(20).fill(429)]);
+
+    const backend = await call(urlB, 'GET', '/v1/tenant', tenant.apiKey);
+    expect(backend.status).toBe(200);
+    expect(parseItems(backend.headers.get('ratelimit')).tenant!.r).toBe(0);
+  });
+
   it('counts tus requests against the same limits (the tus mount is outside Nest)', async () => {
     const tenant = await tenantWith({ rateLimit: { requests: 2, windowSeconds: 600 } });
     const tusHead = () =>
