@@ -54,7 +54,9 @@ export function verifyActivities({ uploads, storage, sniffer }: ActivityDeps) {
         if (head.size === 0) throw rejection(ErrorCode.OBJECT_MISSING, 'The uploaded object is empty');
         const limits = await uploads.limitsFor(uploadId);
         const quota = limits.policy.storageQuotaBytes;
-        if (upload.size === null && quota !== undefined && (await uploads.storageUsed(upload.tenantId, upload.id)) + head.size > quota) {
+        // An undeclared size is weighed and recorded in one locked step, before the copy, so two
+        // concurrent verifies cannot both pass against the same baseline.
+        if (upload.size === null && !(await uploads.recordSizeWithinQuota(upload, head.size, quota))) {
           throw rejection(ErrorCode.QUOTA_EXCEEDED, `The upload would take the tenant over its storage quota of ${quota} bytes`);
         }
 
@@ -68,7 +70,6 @@ export function verifyActivities({ uploads, storage, sniffer }: ActivityDeps) {
         if (!typeAllowedBy(verdict.detectedType, limits.policy.allowedTypes) || !typeAllowedBy(verdict.detectedType, limits.tokenAllowedTypes)) {
           throw rejection(ErrorCode.TYPE_NOT_ALLOWED, `Content is ${verdict.detectedType}, which this tenant or upload token does not allow`);
         }
-        if (upload.size === null) await uploads.setSize(uploadId, head.size);
 
         await uploads.setVerified(uploadId, verdict.kind, verdict.detectedType, etag);
         await storage.delete(incoming);

@@ -8,7 +8,7 @@ import { RateLimitInterceptor } from './rate-limit.interceptor';
 import { REDIS, connectRedis } from './redis';
 import { RequestRateLimiter } from './request-rate-limiter';
 
-/** Per-tenant and per-token request limits on every tenant route; exports the limiter for tus. */
+/** Per-tenant and per-token request limits on every tenant route; exports the limiter for tus and Redis for /health. */
 @Module({})
 export class RateLimitModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
@@ -22,7 +22,7 @@ export class RateLimitModule implements OnApplicationShutdown {
         RequestRateLimiter,
         { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
       ],
-      exports: [RequestRateLimiter],
+      exports: [RequestRateLimiter, REDIS],
     };
   }
 

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal';
 import { errors } from '../common/errors';
 import { LOGGER } from '../common/logger';
 import { AppConfig, CONFIG } from '../config/config';
-import { LimitState, rateLimitHeaders } from './rate-limit-headers';
+import { rateLimitHeaders } from './rate-limit-headers';
 import { REDIS } from './redis';
 
 interface Limit {
@@ -14,6 +14,11 @@ interface Limit {
   key: string;
   points: number;
   durationSeconds: number;
+}
+
+interface Outcome {
+  allowed: boolean;
+  res: RateLimiterRes;
 }
 
 /** While Redis is unreachable, this often at most do we say so. */
@@ -45,19 +50,29 @@ export class RequestRateLimiter {
   /**
    * Counts one request of this principal. Returns the RateLimit headers for the response, or
    * throws 429 RATE_LIMITED (with Retry-After and the same headers) when a limit is exceeded.
+   *
+   * The token is charged first and the tenant only for requests its token let through: the
+   * counters also grow on refused requests, so charging both at once would let one leaked token,
+   * long past its own limit, spend the whole tenant's budget and lock out its backend. This way a
+   * token spends at most its own limit of the tenant's requests per window.
    */
   async consume(principal: Principal): Promise<Record<string, string>> {
-    const limits = this.limitsFor(principal);
-    const results = await Promise.all(limits.map((limit) => this.consumeOne(limit)));
-    const states: LimitState[] = results.map(({ res }, i) => ({
-      name: limits[i]!.name,
-      quota: limits[i]!.points,
-      windowSeconds: limits[i]!.durationSeconds,
-      remaining: Math.max(0, res.remainingPoints),
-      resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
-    }));
-    const headers = rateLimitHeaders(states);
-    const exceeded = results.filter((r) => !r.allowed);
+    const [tenant, token] = this.limitsFor(principal);
+    const tokenResult = token ? await this.consumeOne(token) : undefined;
+    const tenantResult = tokenResult && !tokenResult.allowed ? await this.peek(tenant) : await this.consumeOne(tenant);
+    const checked: Array<[Limit, Outcome]> = [[tenant, tenantResult]];
+    if (token && tokenResult) checked.push([token, tokenResult]);
+
+    const headers = rateLimitHeaders(
+      checked.map(([limit, { res }]) => ({
+        name: limit.name,
+        quota: limit.points,
+        windowSeconds: limit.durationSeconds,
+        remaining: Math.max(0, res.remainingPoints),
+        resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
+      })),
+    );
+    const exceeded = checked.filter(([, outcome]) => !outcome.allowed).map(([, outcome]) => outcome);
     if (exceeded.length) {
       // At least one second: "Retry-After: 0" invites an immediate retry inside the same window.
       const retryAfter = Math.max(1, ...exceeded.map((r) => Math.ceil(r.res.msBeforeNext / 1000)));
@@ -66,9 +81,10 @@ export class RequestRateLimiter {
     return headers;
   }
 
-  private limitsFor(principal: Principal): Limit[] {
+  /** The tenant's limit, then the token's when an upload token is asking. */
+  private limitsFor(principal: Principal): [Limit, Limit?] {
     const policy = principal.tenant.policy.rateLimit;
-    const limits: Limit[] = [
+    const limits: [Limit, Limit?] = [
       {
         name: 'tenant',
         key: principal.tenant.id,
@@ -87,7 +103,7 @@ export class RequestRateLimiter {
     return limits;
   }
 
-  private async consumeOne(limit: Limit): Promise<{ allowed: boolean; res: RateLimiterRes }> {
+  private async consumeOne(limit: Limit): Promise<Outcome> {
     try {
       return { allowed: true, res: await this.sharedLimiter(limit).consume(limit.key) };
     } catch (err) {
@@ -100,6 +116,20 @@ export class RequestRateLimiter {
       if (err instanceof RateLimiterRes) return { allowed: false, res: err };
       throw err;
     }
+  }
+
+  /** Where a limit stands, without charging it (for the headers of a request refused by its token). */
+  private async peek(limit: Limit): Promise<Outcome> {
+    let res: RateLimiterRes | null;
+    try {
+      res = await this.sharedLimiter(limit).get(limit.key);
+    } catch (err) {
+      this.reportOutage(err);
+      res = await this.localLimiter(limit).get(limit.key);
+    }
+    res ??= new RateLimiterRes(limit.points, limit.durationSeconds * 1000, 0);
+    // Full already: the tenant would refuse this request too, so its reset counts for Retry-After.
+    return { allowed: res.consumedPoints < limit.points, res };
   }
 
   /**

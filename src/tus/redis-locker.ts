@@ -2,6 +2,8 @@ import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils'
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { errors } from '../common/errors';
+import { redisFailure } from './tus-redis';
 
 /**
  * A tus Locker shared by every API instance, so two of them behind one address never write the
@@ -12,6 +14,10 @@ import type { Logger } from 'pino';
  * instance holding it calls its tus release callback (the stale request is wound down, as the
  * in-memory locker does when a client reconnects), and the waiter retries until it gets the lock
  * or `acquireTimeoutMs` passes.
+ *
+ * Redis unreachable (at boot too): nothing waits for it. Requests are refused with 503 (see
+ * assertAvailable and redisFailure) and the release channel is subscribed whenever the connection
+ * comes (back).
  */
 const RELEASE_CHANNEL = 'intake:tus:lock-release';
 const KEY_PREFIX = 'intake:tus:lock:';
@@ -47,11 +53,29 @@ export class RedisLocker implements Locker {
       const release = this.held.get(id);
       if (release) Promise.resolve(release()).catch((err) => this.logger.warn({ err }, 'tus lock release failed'));
     });
-    await this.subscriber.subscribe(RELEASE_CHANNEL);
+    const subscribe = () => this.subscriber.subscribe(RELEASE_CHANNEL).catch((err) => this.logger.warn({ err }, 'could not subscribe to tus lock releases'));
+    this.subscriber.on('ready', () => void subscribe());
+    if (this.subscriber.status === 'ready') await subscribe();
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([this.subscriber.quit(), this.redis.quit()]);
+    // quit() would wait for a Redis that is not there; disconnect() also ends the reconnecting.
+    await Promise.allSettled(
+      [this.subscriber, this.redis].map((connection) => (connection.status === 'ready' ? connection.quit() : connection.disconnect())),
+    );
+  }
+
+  /** Whether locks can be taken and release requests heard now. */
+  get available(): boolean {
+    return this.redis.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  /**
+   * Throws 503 DEPENDENCY_UNAVAILABLE while Redis is unreachable: checked before tus runs, so a
+   * POST is refused before it creates an upload it could not serve.
+   */
+  assertAvailable(): void {
+    if (!this.available) throw errors.dependencyUnavailable('unknown');
   }
 
   newLock(id: string): Lock {
@@ -59,7 +83,7 @@ export class RedisLocker implements Locker {
   }
 
   askRelease(id: string): Promise<number> {
-    return this.redis.publish(RELEASE_CHANNEL, id);
+    return this.redis.publish(RELEASE_CHANNEL, id).catch((err) => Promise.reject(redisFailure(err)));
   }
 }
 
@@ -81,7 +105,8 @@ class RedisLock implements Lock {
     let lastAsk = 0;
     for (;;) {
       if (stop.aborted) throw ERRORS.ERR_LOCK_TIMEOUT;
-      if ((await redis.set(this.key, this.token, 'PX', ttlMs, 'NX')) === 'OK') break;
+      const taken = await redis.set(this.key, this.token, 'PX', ttlMs, 'NX').catch((err) => Promise.reject(redisFailure(err)));
+      if (taken === 'OK') break;
       // Ask the holder to let go, again every second in case it had not started its request yet.
       if (Date.now() - lastAsk > 1000) {
         lastAsk = Date.now();
@@ -111,7 +136,12 @@ class RedisLock implements Lock {
   async unlock(): Promise<void> {
     clearInterval(this.renewal);
     this.locker.held.delete(this.id);
-    await this.locker.redis.eval(DELETE_IF_OURS, 1, this.key, this.token);
+    try {
+      await this.locker.redis.eval(DELETE_IF_OURS, 1, this.key, this.token);
+    } catch (err) {
+      // The request's work is done; the lock's TTL frees it without us.
+      this.locker.logger.warn({ err, lock: this.id }, 'could not release tus lock; it expires on its own');
+    }
   }
 }
 

@@ -105,6 +105,7 @@ export class TusEndpoint implements OnApplicationShutdown {
   private async serve(req: ExpressRequest, res: ExpressResponse): Promise<void> {
     const context = req.method === 'OPTIONS' ? undefined : await this.admit(req, res);
     if (context?.upload && context.upload.status !== 'awaiting_upload') return await this.answerFinished(req, res, context.upload);
+    if (context) this.locker.assertAvailable(); // 503 while Redis is unreachable, before POST creates an upload
     (req as NodeRequestWithContext)[CONTEXT] = context;
     const response = await this.server.handleWeb(new NodeRequest({ req, res }));
     await sendNodeResponse(res, await this.adjust(response, context?.upload));

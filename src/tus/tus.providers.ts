@@ -1,30 +1,34 @@
 import type { Provider } from '@nestjs/common';
-import { IoRedisKvStore } from '@tus/utils';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logger';
 import { AppConfig, CONFIG } from '../config/config';
+import { connectRedis } from '../rate-limit/redis';
 import { IntakeS3Store } from './intake-s3-store';
 import { RedisLocker } from './redis-locker';
 import { TusArrival } from './tus-arrival';
 import { TusEndpoint } from './tus-endpoint';
 import { TusReconciler } from './tus-reconciler';
+import { TusInfoCache } from './tus-redis';
 
 const TUS_REDIS = Symbol('TUS_REDIS');
 
-/** The tus endpoint and what it shares with other API instances (Redis) and with S3. API process only. */
+/**
+ * The tus endpoint and what it shares with other API instances (Redis) and with S3. API process only.
+ * Nothing here waits for Redis: the API starts and serves every other route without it, and tus
+ * answers 503 until it is reachable (connections fail fast and reconnect in the background).
+ */
 export const tusProviders: Provider[] = [
   {
     provide: TUS_REDIS,
-    inject: [CONFIG],
-    // Commands fail after a few reconnect attempts instead of queueing forever.
-    useFactory: (config: AppConfig) => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 }),
+    inject: [CONFIG, LOGGER],
+    useFactory: (config: AppConfig, logger: Logger) => connectRedis(config, logger, 'tus'),
   },
   {
     provide: RedisLocker,
-    inject: [TUS_REDIS, LOGGER],
-    useFactory: async (redis: Redis, logger: Logger) => {
-      const locker = new RedisLocker(redis, redis.duplicate(), logger);
+    inject: [CONFIG, TUS_REDIS, LOGGER],
+    useFactory: async (config: AppConfig, redis: Redis, logger: Logger) => {
+      const locker = new RedisLocker(redis, connectRedis(config, logger, 'tus-lock-releases'), logger);
       await locker.start();
       return locker;
     },
@@ -41,7 +45,7 @@ export const tusProviders: Provider[] = [
         expirationPeriodInMilliseconds: 0,
         useTags: false,
         // Shared, so every instance sees the same upload length after a deferred declaration.
-        cache: new IoRedisKvStore(redis, 'intake:tus:info:'),
+        cache: new TusInfoCache(redis, 'intake:tus:info:'),
         s3ClientConfig: {
           bucket: config.S3_BUCKET,
           endpoint: config.S3_ENDPOINT,

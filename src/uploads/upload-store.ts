@@ -72,6 +72,25 @@ export class UploadStore {
   }
 
   /**
+   * Records the size of an upload that declared none, only if the tenant's storage stays within
+   * `quota` with it; false (nothing written) when it would not. Takes createWithinQuota's lock, so
+   * concurrent verifies and creations of one tenant see each other's bytes: recording before the
+   * bytes are copied is what makes them count. A later rejection ends the upload as rejected or
+   * failed, which holds no storage.
+   */
+  async recordSizeWithinQuota(upload: Pick<Upload, 'id' | 'tenantId'>, size: number, quota: number | undefined): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      if (quota !== undefined) {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [upload.tenantId]);
+        const used = await this.storageUsed(upload.tenantId, upload.id, tx.query.bind(tx));
+        if (used + size > quota) return false;
+      }
+      await tx.getRepository(Upload).update({ id: upload.id }, { size });
+      return true;
+    });
+  }
+
+  /**
    * Bytes a tenant holds: sources and outputs of uploads being processed or ready, plus the
    * declared size of uploads still awaiting their bytes. `excluding` leaves one upload out (verify
    * weighs an upload's actual size against the rest).
@@ -101,11 +120,6 @@ export class UploadStore {
     );
     if (!rows[0]) throw new Error(`upload ${uploadId} does not exist`);
     return { policy: rows[0].policy ?? {}, tokenAllowedTypes: rows[0].allowed_types };
-  }
-
-  /** The size of an upload that declared none, once its bytes are known. */
-  async setSize(id: string, size: number): Promise<void> {
-    await this.uploads.update({ id }, { size });
   }
 
   async delete(id: string): Promise<void> {

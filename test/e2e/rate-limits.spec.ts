@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { ApiClient } from '../support/api-client';
 import { FullResponse, call, mintToken, setPolicy } from '../support/front-door';
 import { PlatformProcess, freePort, startApi } from '../support/platform';
+import { eventually, testConfig } from '../support/stack';
+import { TcpForwarder } from '../support/tcp-forwarder';
 import { createTenant } from '../support/uploader';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
@@ -116,6 +118,19 @@ describe('rate limits (two API processes sharing Redis)', () => {
     expect((await call(urlA, 'GET', '/v1/tenant', tenant.apiKey)).status).toBe(200);
   });
 
+  it('charges the tenant only for what a token was allowed: a hammered token cannot lock out the API key', async () => {
+    // The tenant allows just two requests beyond what one token may make.
+    const tenant = await tenantWith({ rateLimit: { requests: TOKEN_LIMIT + 2, windowSeconds: 600 } });
+    const token = await mintToken(new ApiClient(urlA, tenant.apiKey)); // counts: one tenant request
+    const statuses = [];
+    for (let i = 0; i < TOKEN_LIMIT + 20; i++) statuses.push((await call(urlA, 'GET', `/v1/uploads/${randomUUID()}`, token)).status);
+    expect(statuses).toEqual([...Array(TOKEN_LIMIT).fill(404), ...Array(20).fill(429)]);
+
+    const backend = await call(urlB, 'GET', '/v1/tenant', tenant.apiKey);
+    expect(backend.status).toBe(200);
+    expect(parseItems(backend.headers.get('ratelimit')).tenant!.r).toBe(0);
+  });
+
   it('counts tus requests against the same limits (the tus mount is outside Nest)', async () => {
     const tenant = await tenantWith({ rateLimit: { requests: 2, windowSeconds: 600 } });
     const tusHead = () =>
@@ -140,14 +155,78 @@ describe('rate limits (two API processes sharing Redis)', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 
-  it('keeps serving when Redis is unreachable, limiting per instance and saying so in the log', async () => {
-    const env = { ADMIN_TOKEN, REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
-    const isolated = await startApi(env);
-    processes.push(isolated.proc);
-    const tenant = await tenantWith({ rateLimit: { requests: 2, windowSeconds: 600 } }, isolated.url);
-    const responses = await untilLimited(() => call(isolated.url, 'GET', '/v1/tenant', tenant.apiKey));
-    expect(responses.map((r) => r.status)).toEqual([200, 200, 429]);
-    expect(responses[0]!.headers.get('ratelimit')).toMatch(/"tenant";r=1;t=\d+/);
-    await isolated.proc.waitForLog(/rate limiting falls back to per-instance counters/);
+  describe('while Redis is unreachable', () => {
+    const tusCreate = (url: string, secret: string) =>
+      fetch(`${url}/v1/tus`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'tus-resumable': '1.0.0', 'upload-length': '5', 'upload-metadata': 'filename aGkudHh0,filetype dGV4dC9wbGFpbg==' },
+      });
+    const bodyOf = async (res: Response) => ({ status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } });
+
+    it('keeps serving, limiting per instance and saying so in the log; tus answers 503 and /health says degraded', async () => {
+      const env = { ADMIN_TOKEN, REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
+      const isolated = await startApi(env);
+      processes.push(isolated.proc);
+      const tenant = await tenantWith({ rateLimit: { requests: 2, windowSeconds: 600 } }, isolated.url);
+      const responses = await untilLimited(() => call(isolated.url, 'GET', '/v1/tenant', tenant.apiKey));
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 429]);
+      expect(responses[0]!.headers.get('ratelimit')).toMatch(/"tenant";r=1;t=\d+/);
+      await isolated.proc.waitForLog(/rate limiting falls back to per-instance counters/);
+
+      // tus keeps its locks in Redis: refused with the catalogue's 503, and no upload is created.
+      const other = await createTenant(isolated.url, ADMIN_TOKEN, 'https://example.com/hooks');
+      const tus = await bodyOf(await tusCreate(isolated.url, other.apiKey));
+      expect([tus.status, tus.body.error?.code]).toEqual([503, 'DEPENDENCY_UNAVAILABLE']);
+      expect(tus.body.error?.message).not.toMatch(/redis|127\.0\.0\.1|\d{4,5}/i);
+      const listed = await call(isolated.url, 'GET', '/v1/uploads', other.apiKey);
+      expect([listed.status, listed.body.uploads]).toEqual([200, []]);
+
+      const health = await call(isolated.url, 'GET', '/health');
+      expect([health.status, health.body]).toEqual([
+        200,
+        { status: 'degraded', checks: { database: 'up', temporal: 'up', storage: 'up' }, degraded: ['redis'] },
+      ]);
+      // ioredis prints each failed reconnect unless someone listens for its errors.
+      expect(isolated.proc.logs).not.toContain('Unhandled error event');
+    });
+
+    it('serves tus again once Redis is back, without a restart', async () => {
+      const redisUrl = new URL(testConfig().REDIS_URL);
+      const forwarder = new TcpForwarder(redisUrl.hostname, Number(redisUrl.port || 6379));
+      const port = await forwarder.open();
+      await forwarder.cut(); // Redis is "down" from the start
+      try {
+        const api = await startApi({ ADMIN_TOKEN, REDIS_URL: `redis://${redisUrl.hostname}:${port}` });
+        processes.push(api.proc);
+        const tenant = await createTenant(api.url, ADMIN_TOKEN, 'https://example.com/hooks');
+        expect((await tusCreate(api.url, tenant.apiKey)).status).toBe(503);
+
+        await forwarder.open(port);
+        const created = await eventually(
+          async () => {
+            const res = await tusCreate(api.url, tenant.apiKey);
+            return res.status === 503 ? undefined : res;
+          },
+          60_000,
+          'tus to serve once Redis is back',
+        );
+        expect(created.status).toBe(201);
+        const location = created.headers.get('location')!;
+        const head = await fetch(location, { method: 'HEAD', headers: { authorization: `Bearer ${tenant.apiKey}`, 'tus-resumable': '1.0.0' } });
+        expect([head.status, head.headers.get('upload-offset')]).toEqual([200, '0']);
+        const health = await eventually(
+          async () => {
+            const res = await call(api.url, 'GET', '/health');
+            return res.body.status === 'ok' ? res : undefined;
+          },
+          60_000,
+          '/health to report ok',
+        );
+        expect(health.body).toEqual({ status: 'ok', checks: { database: 'up', temporal: 'up', storage: 'up' } });
+        expect(api.proc.logs).not.toContain('Unhandled error event');
+      } finally {
+        await forwarder.cut();
+      }
+    });
   });
 });
