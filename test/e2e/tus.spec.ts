@@ -1,4 +1,5 @@
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { ApiClient } from '../support/api-client';
 import { PlatformProcess, startApi, startWorker } from '../support/platform';
 import { eventually, testConfig } from '../support/stack';
 import { TUS_HEADERS, runTus, sha256, textFile, tusMetadata, tusRequest } from '../support/tus-client';
+import { halfSentTusUpload } from '../support/tus-state';
 import { TenantCredentials, createTenant } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -31,7 +33,7 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
     const config = testConfig();
     const dir = await mkdtemp(join(tmpdir(), 'intake-tus-'));
     await receiver.start();
-    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info', TUS_RECONCILE_INTERVAL_MS: '1000' };
+    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info', TUS_RECONCILE_INTERVAL_MS: '1000', TUS_RECONCILE_PAGE_SIZE: '2' };
     const [a, b, faulty, short] = await Promise.all([
       startApi(env),
       startApi(env),
@@ -316,6 +318,24 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
       30_000,
       'the expired upload’s tus state and parts to be removed',
     );
+  });
+
+  it('drops the state of an ended upload that sorts after more than a page of live ones (the reconciler pages on)', async () => {
+    // Every API here looks at 2 uploads with tus state per pass; this tenant has 3 live ones.
+    const crowded = await createTenant(apiA, ADMIN_TOKEN, receiver.url);
+    const live: string[] = [];
+    for (let i = 0; i < 3; i++) live.push(idOf((await create(apiA, crowded.apiKey, 1000, Buffer.from(textFile(400)))).headers.get('location')!));
+    // State left by an upload that no longer exists, sorting after every live one of its tenant.
+    const ended = `ffffffff-ffff-4fff-bfff-${randomBytes(6).toString('hex')}`;
+    await halfSentTusUpload(testConfig(), crowded.id, ended);
+    const stateOf = async (id: string) => (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `tus/${crowded.id}/${id}` }))).Contents ?? [];
+    expect(await stateOf(ended)).toHaveLength(2);
+
+    await eventually(async () => ((await stateOf(ended)).length === 0 ? true : undefined), 60_000, 'the ended upload’s tus state to be dropped');
+    const multipart = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `incoming/${crowded.id}/${ended}` }));
+    expect(multipart.Uploads ?? []).toEqual([]);
+    // The live ones keep theirs.
+    for (const id of live) expect(await stateOf(id)).toHaveLength(2);
   });
 
   it('keeps tus headers and X-Request-Id on tus responses', async () => {
