@@ -320,6 +320,36 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
     );
   });
 
+  it('assembles nothing from a PATCH that began inside the window and ended after it (410, no incoming object)', async () => {
+    const created = await create(shortWindowUrl, tenant.apiKey, 1000);
+    const url = created.headers.get('location')!;
+    const id = idOf(url);
+    const bytes = textFile(1000);
+    let stream!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (controller) => void (stream = controller) });
+    const patch = fetch(url, {
+      method: 'PATCH',
+      headers: { ...TUS_HEADERS, ...TEXT, Authorization: `Bearer ${tenant.apiKey}`, 'Upload-Offset': '0' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    stream.enqueue(bytes.subarray(0, 500));
+    // The window closes (the worker expires the upload) while the request is still open.
+    await statusOf(id, 'expired', 60_000);
+    stream.enqueue(bytes.subarray(500));
+    stream.close();
+    const res = await patch;
+    expect([res.status, ((await res.json()) as any).error.code]).toEqual([410, 'UPLOAD_EXPIRED']);
+
+    const incoming = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `incoming/${tenant.id}/${id}` }));
+    expect(incoming.Contents ?? []).toEqual([]);
+    await eventually(
+      async () => ((await tusState(id)).objects === 0 && (await tusState(id)).multipartUploads === 0 ? true : undefined),
+      30_000,
+      'the late upload’s tus state to be removed',
+    );
+  });
+
   it('drops the state of an ended upload that sorts after more than a page of live ones (the reconciler pages on)', async () => {
     // Every API here looks at 2 uploads with tus state per pass; this tenant has 3 live ones.
     const crowded = await createTenant(apiA, ADMIN_TOKEN, receiver.url);
