@@ -1,9 +1,9 @@
 import type { Provider } from '@nestjs/common';
-import { IoRedisKvStore } from '@tus/utils';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logger';
 import { AppConfig, CONFIG } from '../config/config';
+import { ExpiringRedisKvStore } from './expiring-redis-kv-store';
 import { IntakeS3Store } from './intake-s3-store';
 import { RedisLocker } from './redis-locker';
 import { TusArrival } from './tus-arrival';
@@ -11,6 +11,8 @@ import { TusEndpoint } from './tus-endpoint';
 import { TusReconciler } from './tus-reconciler';
 
 const TUS_REDIS = Symbol('TUS_REDIS');
+/** Cached `.info` of uploads deleted or expired in the worker (no Redis there) goes after a day. */
+const TUS_CACHE_TTL_SECONDS = 24 * 3600;
 
 /** The tus endpoint and what it shares with other API instances (Redis) and with S3. API process only. */
 export const tusProviders: Provider[] = [
@@ -41,7 +43,7 @@ export const tusProviders: Provider[] = [
         expirationPeriodInMilliseconds: 0,
         useTags: false,
         // Shared, so every instance sees the same upload length after a deferred declaration.
-        cache: new IoRedisKvStore(redis, 'intake:tus:info:'),
+        cache: new ExpiringRedisKvStore(redis, 'intake:tus:info:', TUS_CACHE_TTL_SECONDS),
         s3ClientConfig: {
           bucket: config.S3_BUCKET,
           endpoint: config.S3_ENDPOINT,
