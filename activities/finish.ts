@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { TERMINAL_STATUSES } from '../src/database/entities/upload.entity';
-import { MultipartStorage } from '../src/storage/multipart';
 import { objectKeys } from '../src/storage/object-keys';
+import { tusKeys } from '../src/tus/tus-keys';
 import type { TerminalStatus } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
 import { about, activityLog } from './support';
@@ -39,13 +39,16 @@ export function finishActivities({ uploads, storage }: ActivityDeps) {
 
     /**
      * The upload window closed: drop whatever partial object exists (a multipart upload's parts
-     * too: storage keeps them, and bills them, until aborted) and mark the upload expired.
+     * too: storage keeps them, and bills them, until aborted) and mark the upload expired. Every
+     * multipart upload on the incoming key goes, not only a recorded one: tus opens its own there
+     * and records it only in its state objects under tus/, which go too.
      */
     async expireUpload({ uploadId }: { uploadId: string }): Promise<void> {
       const upload = await getUpload(uploadId);
       const incoming = objectKeys.incoming(upload.tenantId, upload.id);
-      if (upload.multipartUploadId) await new MultipartStorage(storage).abort(incoming, upload.multipartUploadId);
+      await storage.abortMultipartUploadsUnder(incoming);
       await storage.delete(incoming);
+      await storage.deletePrefix(tusKeys.statePrefix({ tenantId: upload.tenantId, uploadId: upload.id }));
       await uploads.finish(uploadId, 'expired', {
         code: 'UPLOAD_EXPIRED',
         message: 'No upload was completed before expiresAt',

@@ -104,6 +104,8 @@ export const configSchema = z.object({
   TUS_MAX_CONCURRENT_PART_UPLOADS: z.coerce.number().int().positive().default(16),
   /** tus: how often (with jitter) the API signals finished uploads whose finish hook failed and drops tus state. */
   TUS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** tus: uploads with state the reconciler looks at per pass; a cursor carries the next pass on from there. */
+  TUS_RECONCILE_PAGE_SIZE: z.coerce.number().int().positive().default(500),
   /**
    * Fault injection for tests only (honoured when NODE_ENV=test): the first N tus finish hooks
    * throw after the bytes are stored, as a crash between storing and signalling would.

@@ -25,19 +25,32 @@ export class IntakeS3Store extends S3Store {
     await this.clearCache(id);
   }
 
-  /** Uploads that still have tus state, up to `limit` of them. */
-  async uploadsWithState(limit: number): Promise<TusUploadRef[]> {
+  /**
+   * Uploads that still have tus state, up to `limit` of them, in key order from just after `after`
+   * (a previous answer's `next`; undefined starts at the beginning). `next` is undefined once the
+   * listing reached the end, so a caller that keeps passing it on visits every upload in turn.
+   */
+  async uploadsWithState(limit: number, after?: string): Promise<{ uploads: TusUploadRef[]; next: string | undefined }> {
     const found = new Map<string, TusUploadRef>();
-    let token: string | undefined;
-    do {
-      const page = await this.client.listObjectsV2({ Bucket: this.bucket, Prefix: TUS_STATE_PREFIX, ContinuationToken: token });
-      for (const object of page.Contents ?? []) {
-        const ref = object.Key ? tusKeys.parseState(object.Key) : null;
-        if (ref) found.set(ref.uploadId, ref);
+    let startAfter = after;
+    for (;;) {
+      const page = await this.client.listObjectsV2({
+        Bucket: this.bucket,
+        Prefix: TUS_STATE_PREFIX,
+        StartAfter: startAfter,
+        // Up to two keys (`.info`, `.part`) per upload, and one more to see whether any follow.
+        MaxKeys: Math.min(1000, 2 * limit + 1),
+      });
+      for (const { Key: key } of page.Contents ?? []) {
+        const ref = key ? tusKeys.parseState(key) : null;
+        if (!ref || found.has(ref.uploadId)) continue;
+        if (found.size === limit) return { uploads: [...found.values()], next: startAfterAll([...found.values()]) };
+        found.set(ref.uploadId, ref);
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token && found.size < limit);
-    return [...found.values()].slice(0, limit);
+      const last = page.Contents?.at(-1)?.Key;
+      if (!page.IsTruncated || !last) return { uploads: [...found.values()], next: undefined };
+      startAfter = last;
+    }
   }
 
   /**
@@ -59,6 +72,12 @@ export class IntakeS3Store extends S3Store {
     });
     await this.clearCache(id);
   }
+}
+
+/** A StartAfter past every state key of these uploads (`.part` sorts after `.info`). */
+function startAfterAll(refs: TusUploadRef[]): string {
+  const last = refs[refs.length - 1]!;
+  return `${tusKeys.statePrefix(last)}part`;
 }
 
 function isMissing(err: unknown): boolean {

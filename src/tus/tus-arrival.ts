@@ -21,16 +21,27 @@ export class TusArrival {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** True when the upload was (or already had been) handed to its workflow. */
-  async signal(uploadId: string): Promise<boolean> {
+  /**
+   * `handed`: the workflow has (or already had) the upload. `waiting`: its bytes are not all in
+   * yet, or it is not a tus upload. `late`: its window closed (or it was deleted) before the
+   * bytes were assembled; whatever was assembled is deleted here, as the sweeper may have run.
+   */
+  async signal(uploadId: string): Promise<'handed' | 'waiting' | 'late'> {
     const upload = await this.uploads.findById(uploadId);
-    if (!upload || upload.mode !== 'tus') return false;
-    if (upload.status !== 'awaiting_upload') return true;
-    const head = await this.storage.head(objectKeys.incoming(upload.tenantId, upload.id));
+    if (!upload || upload.mode !== 'tus') return 'waiting';
+    const incoming = objectKeys.incoming(upload.tenantId, upload.id);
+    const windowClosed = upload.status === 'awaiting_upload' && upload.expiresAt.getTime() <= Date.now();
+    if (windowClosed || upload.status === 'expired' || upload.status === 'deleted') {
+      await this.storage.delete(incoming);
+      this.logger.info({ uploadId, tenantId: upload.tenantId }, 'tus upload finished after its window: discarded');
+      return 'late';
+    }
+    if (upload.status !== 'awaiting_upload') return 'handed';
+    const head = await this.storage.head(incoming);
     // Not assembled yet: the multipart upload is still open (or was abandoned).
-    if (!head?.etag) return false;
+    if (!head?.etag) return 'waiting';
     await this.uploadsService.signalArrival(upload, head.etag);
     this.logger.info({ uploadId, tenantId: upload.tenantId, size: head.size }, 'tus upload arrived');
-    return true;
+    return 'handed';
   }
 }

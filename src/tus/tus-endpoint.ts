@@ -174,9 +174,12 @@ export class TusEndpoint implements OnApplicationShutdown {
       this.failingFinishHooks -= 1;
       throw new Error('injected tus finish-hook failure (TUS_TEST_FAILING_FINISH_HOOKS)');
     }
-    if (!(await this.arrival.signal(ref.uploadId))) return;
-    // The workflow has the bytes: tus's bookkeeping can go now (else the reconciler drops it).
+    const outcome = await this.arrival.signal(ref.uploadId);
+    if (outcome === 'waiting') return;
+    // The workflow has the bytes, or never will: tus's bookkeeping can go now (else the reconciler drops it).
     await this.store.forget(ref).catch((err) => this.logger.warn({ err, uploadId: ref.uploadId }, 'could not drop tus state'));
+    // A PATCH that began inside the window but ended after it stored nothing the upload keeps.
+    if (outcome === 'late') throw errors.uploadExpired();
   }
 
   /**
@@ -201,7 +204,11 @@ export class TusEndpoint implements OnApplicationShutdown {
 
   /** tus's onResponseError: every refusal, ours (thrown from hooks) or the library's, as a catalogue body. */
   private tusRefusal(req: Request, err: unknown): { status_code: number; body: string } {
-    const error = this.toAppError(err, requestIdOf(nodeOf(req).res as ExpressResponse));
+    const upload = contextOf(req)?.upload;
+    // A write that outlived the window fails in storage (expiry aborts the multipart upload): that
+    // is the window closing, not a server error.
+    const late = upload && !(err instanceof AppError) && upload.expiresAt.getTime() <= Date.now();
+    const error = late ? errors.uploadExpired() : this.toAppError(err, requestIdOf(nodeOf(req).res as ExpressResponse));
     return { status_code: error.status, body: JSON.stringify(error.toBody()) };
   }
 

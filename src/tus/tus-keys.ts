@@ -38,6 +38,12 @@ export const tusKeys = {
     return `${TUS_STATE_PREFIX}${ref.tenantId}/${ref.uploadId}.${kind}`;
   },
 
+  /**
+   * The prefix of exactly this upload's state objects (`.info` and `.part`): what deleting or
+   * expiring an upload removes, with the multipart upload open on its incoming key.
+   */
+  statePrefix: (ref: TusUploadRef) => `${TUS_STATE_PREFIX}${ref.tenantId}/${ref.uploadId}.`,
+
   /** The upload a state key belongs to, or null. */
   parseState(key: string): TusUploadRef | null {
     const match = STATE_KEY.exec(key);

@@ -6,7 +6,7 @@ import { AppConfig, CONFIG } from '../config/config';
 import { IntakeS3Store } from './intake-s3-store';
 import { TusArrival } from './tus-arrival';
 
-/** Uploads looked at per pass; the rest wait for the next one. */
+/** Open uploads looked at per pass for a missed signal; the rest wait for the next one. */
 const BATCH = 500;
 
 /**
@@ -23,6 +23,8 @@ export class TusReconciler implements OnApplicationBootstrap, OnApplicationShutd
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private cursor = new Date(0);
+  /** Where the next pass over tus state goes on from (a state key); undefined: from the start. */
+  private stateCursor: string | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -77,7 +79,10 @@ export class TusReconciler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async forgetEnded(): Promise<void> {
-    const refs = await this.store.uploadsWithState(BATCH);
+    // A page per pass, carried on across passes, so a run of live uploads sorting first (one
+    // tenant's many idle ones) cannot keep ended ones after it from ever being looked at.
+    const { uploads: refs, next } = await this.store.uploadsWithState(this.config.TUS_RECONCILE_PAGE_SIZE, this.stateCursor);
+    this.stateCursor = next;
     if (!refs.length) return;
     const live: Array<{ id: string }> = await this.dataSource.query(
       `SELECT id FROM uploads WHERE id = ANY($1::uuid[]) AND status = 'awaiting_upload' AND expires_at > now()`,
@@ -87,8 +92,13 @@ export class TusReconciler implements OnApplicationBootstrap, OnApplicationShutd
     for (const ref of refs) {
       if (this.stopped) return;
       if (awaiting.has(ref.uploadId)) continue;
-      await this.store.forget(ref);
-      this.logger.info({ uploadId: ref.uploadId, tenantId: ref.tenantId }, 'tus state dropped');
+      try {
+        await this.store.forget(ref);
+        this.logger.info({ uploadId: ref.uploadId, tenantId: ref.tenantId }, 'tus state dropped');
+      } catch (err) {
+        // One upload's broken state must not hold up the others (the next round tries it again).
+        this.logger.warn({ err, uploadId: ref.uploadId }, 'could not drop tus state');
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
-import { IoRedisKvStore } from '@tus/utils';
 import { ReplyError } from 'ioredis';
 import { errors } from '../common/errors';
+import { ExpiringRedisKvStore } from './expiring-redis-kv-store';
 
 /**
  * tus keeps its locks and shared upload info in Redis, so while Redis is unreachable tus cannot
@@ -14,8 +14,8 @@ export function redisFailure(err: unknown): unknown {
   return unavailable;
 }
 
-/** The tus store's shared cache of upload info, failing as redisFailure says. */
-export class TusInfoCache<T> extends IoRedisKvStore<T> {
+/** The tus store's shared cache of upload info (entries expire), failing as redisFailure says. */
+export class TusInfoCache<T> extends ExpiringRedisKvStore<T> {
   override async get(key: string): Promise<T | undefined> {
     return super.get(key).catch((err) => Promise.reject(redisFailure(err)));
   }

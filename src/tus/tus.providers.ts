@@ -12,6 +12,8 @@ import { TusReconciler } from './tus-reconciler';
 import { TusInfoCache } from './tus-redis';
 
 const TUS_REDIS = Symbol('TUS_REDIS');
+/** Cached `.info` of uploads deleted or expired in the worker (no Redis there) goes after a day. */
+const TUS_CACHE_TTL_SECONDS = 24 * 3600;
 
 /**
  * The tus endpoint and what it shares with other API instances (Redis) and with S3. API process only.
@@ -45,7 +47,7 @@ export const tusProviders: Provider[] = [
         expirationPeriodInMilliseconds: 0,
         useTags: false,
         // Shared, so every instance sees the same upload length after a deferred declaration.
-        cache: new TusInfoCache(redis, 'intake:tus:info:'),
+        cache: new TusInfoCache(redis, 'intake:tus:info:', TUS_CACHE_TTL_SECONDS),
         s3ClientConfig: {
           bucket: config.S3_BUCKET,
           endpoint: config.S3_ENDPOINT,

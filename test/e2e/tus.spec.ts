@@ -1,4 +1,6 @@
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Upload as TusUpload } from '@tus/utils';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +8,8 @@ import { ApiClient } from '../support/api-client';
 import { PlatformProcess, startApi, startWorker } from '../support/platform';
 import { eventually, testConfig } from '../support/stack';
 import { TUS_HEADERS, runTus, sha256, textFile, tusMetadata, tusRequest } from '../support/tus-client';
+import { tusKeys } from '../../src/tus/tus-keys';
+import { tusStore } from '../support/tus-state';
 import { TenantCredentials, createTenant } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -31,7 +35,7 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
     const config = testConfig();
     const dir = await mkdtemp(join(tmpdir(), 'intake-tus-'));
     await receiver.start();
-    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info', TUS_RECONCILE_INTERVAL_MS: '1000' };
+    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info', TUS_RECONCILE_INTERVAL_MS: '1000', TUS_RECONCILE_PAGE_SIZE: '2' };
     const [a, b, faulty, short] = await Promise.all([
       startApi(env),
       startApi(env),
@@ -316,6 +320,55 @@ describe('tus uploads at /v1/tus (tus-js-client and raw tus against real API pro
       30_000,
       'the expired upload’s tus state and parts to be removed',
     );
+  });
+
+  it('assembles nothing from a PATCH that began inside the window and ended after it (410, no incoming object)', async () => {
+    const created = await create(shortWindowUrl, tenant.apiKey, 1000);
+    const url = created.headers.get('location')!;
+    const id = idOf(url);
+    const bytes = textFile(1000);
+    let stream!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (controller) => void (stream = controller) });
+    const patch = fetch(url, {
+      method: 'PATCH',
+      headers: { ...TUS_HEADERS, ...TEXT, Authorization: `Bearer ${tenant.apiKey}`, 'Upload-Offset': '0' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    stream.enqueue(bytes.subarray(0, 500));
+    // The window closes (the worker expires the upload) while the request is still open.
+    await statusOf(id, 'expired', 60_000);
+    stream.enqueue(bytes.subarray(500));
+    stream.close();
+    const res = await patch;
+    expect([res.status, ((await res.json()) as any).error.code]).toEqual([410, 'UPLOAD_EXPIRED']);
+
+    const incoming = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `incoming/${tenant.id}/${id}` }));
+    expect(incoming.Contents ?? []).toEqual([]);
+    await eventually(
+      async () => ((await tusState(id)).objects === 0 && (await tusState(id)).multipartUploads === 0 ? true : undefined),
+      30_000,
+      'the late upload’s tus state to be removed',
+    );
+  });
+
+  it('drops the state of an ended upload that sorts after more than a page of live ones (the reconciler pages on)', async () => {
+    // Every API here looks at 2 uploads with tus state per pass; this tenant has 3 live ones.
+    const crowded = await createTenant(apiA, ADMIN_TOKEN, receiver.url);
+    const live: string[] = [];
+    for (let i = 0; i < 3; i++) live.push(idOf((await create(apiA, crowded.apiKey, 1000, Buffer.from(textFile(400)))).headers.get('location')!));
+    // State (`.info` and an open multipart upload) of an upload that no longer exists, sorting
+    // after every live one of its tenant. The reconcilers may drop it at once: that is the point.
+    const ended = `ffffffff-ffff-4fff-bfff-${randomBytes(6).toString('hex')}`;
+    const id = tusKeys.storageId({ tenantId: crowded.id, uploadId: ended });
+    await tusStore(testConfig()).create(new TusUpload({ id, size: 1000, offset: 0, metadata: { filename: 'a.txt', filetype: 'text/plain' } }));
+    const stateOf = async (id: string) => (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `tus/${crowded.id}/${id}` }))).Contents ?? [];
+
+    await eventually(async () => ((await stateOf(ended)).length === 0 ? true : undefined), 60_000, 'the ended upload’s tus state to be dropped');
+    const multipart = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `incoming/${crowded.id}/${ended}` }));
+    expect(multipart.Uploads ?? []).toEqual([]);
+    // The live ones keep theirs.
+    for (const id of live) expect(await stateOf(id)).toHaveLength(2);
   });
 
   it('keeps tus headers and X-Request-Id on tus responses', async () => {

@@ -108,10 +108,14 @@ describe("Uppy's multipart routes (@uppy/aws-s3 with companionEndpoint, HTTP API
     const multipart = new MultipartStorage(storage);
     expect(await multipart.openUploadIds(key)).toHaveLength(1);
 
+    const signedBefore = (await (await uppy.signPart(uploadId, 2, key)).json()) as { url: string };
+
     const aborted = await uppy.abort(uploadId, key);
     expect(aborted.status).toBe(200);
     expect(await multipart.openUploadIds(key)).toEqual([]);
-    await expect(uppy.uploadPart(uploadId, key, 2, Buffer.from('late'))).rejects.toThrow(/storage refused part 2 \(404\)/);
+    expect((await fetch(signedBefore.url, { method: 'PUT', body: Buffer.from('late') })).status).toBe(404);
+    // No new URLs either: the parts are gone.
+    await expect(uppy.uploadPart(uploadId, key, 2, Buffer.from('late'))).rejects.toThrow(/sign part answered 409/);
     const completed = await uppy.complete(uploadId, key, [{ partNumber: 1, etag: 'abc' }]);
     expect(completed.ok).toBe(false);
     expect((await api.get(`/v1/uploads/${uploadId}`)).body.status).toBe('awaiting_upload');
@@ -145,17 +149,42 @@ describe("Uppy's multipart routes (@uppy/aws-s3 with companionEndpoint, HTTP API
     expect(noToken.status).toBe(401);
   });
 
-  it("rejects at verify a file over the token's maxFileSize (Uppy declares no size)", async () => {
+  it("refuses part numbers no file within the token's maxFileSize needs", async () => {
+    // 6 MiB: at most one 5 MiB part (S3's minimum) and a last one, so parts 1 and 2.
     const uppy = await uppyFor({ maxFileSize: 6 * MiB });
-    const file = textBytes(7 * MiB, 'too-big');
     const { uploadId, key } = await create(uppy);
-    const parts = [];
-    for (const [i, chunk] of chunks(file).entries()) {
-      parts.push({ partNumber: i + 1, etag: await uppy.uploadPart(uploadId, key, i + 1, chunk) });
+    expect((await uppy.signPart(uploadId, 2, key)).status).toBe(200);
+    for (const partNumber of [3, 10_000]) {
+      const res = await uppy.signPart(uploadId, partNumber, key);
+      expect([partNumber, res.status, ((await res.json()) as any).error.code]).toEqual([partNumber, 400, 'INVALID_REQUEST']);
     }
-    expect((await uppy.complete(uploadId, key, parts)).status).toBe(200);
-    const view = await settled(api, uploadId);
-    expect(view).toMatchObject({ status: 'rejected', error: { code: 'FILE_TOO_LARGE' } });
+  });
+
+  it("refuses with 413 parts totalling more than the token's maxFileSize: no more URLs, nothing assembled, the parts aborted", async () => {
+    const uppy = await uppyFor({ maxFileSize: 6 * MiB });
+    const { uploadId, key } = await create(uppy);
+    // Part URLs carry no length (Uppy picks its part sizes): two full parts get past signing.
+    const parts = [];
+    for (const partNumber of [1, 2]) {
+      parts.push({ partNumber, etag: await uppy.uploadPart(uploadId, key, partNumber, textBytes(UPPY_CHUNK, `over-${partNumber}`)) });
+    }
+    const more = await uppy.signPart(uploadId, 1, key);
+    expect([more.status, ((await more.json()) as any).error.code]).toEqual([413, 'FILE_TOO_LARGE']);
+
+    const completed = await uppy.complete(uploadId, key, parts);
+    expect([completed.status, ((await completed.json()) as any).error.code]).toEqual([413, 'FILE_TOO_LARGE']);
+    expect(await new MultipartStorage(storage).openUploadIds(key)).toEqual([]);
+    expect(await storage.head(key)).toBeNull();
+    expect((await api.get(`/v1/uploads/${uploadId}`)).body.status).toBe('awaiting_upload');
+  });
+
+  it('signs client-sized part URLs for minutes, not for the whole upload window', async () => {
+    const uppy = await uppyFor();
+    const { uploadId, key } = await create(uppy);
+    const signed = await uppy.signPart(uploadId, 1, key);
+    const expires = Number(new URL(((await signed.json()) as { url: string }).url).searchParams.get('X-Amz-Expires'));
+    expect(expires).toBeGreaterThan(0);
+    expect(expires).toBeLessThanOrEqual(15 * 60);
   });
 
   it('refuses what open() refuses, with stable codes', async () => {

@@ -8,6 +8,7 @@ import { runActivity } from '../support/activity-env';
 import { BucketInspector } from '../support/front-door';
 import { RealDeps, realDeps, seedUpload } from '../support/real-deps';
 import { testConfig } from '../support/stack';
+import { halfSentTusUpload } from '../support/tus-state';
 
 /** The purge activity against real S3 and PostgreSQL: every place an upload's bytes can be. */
 describe('purgeUpload (real S3 and PostgreSQL)', () => {
@@ -68,6 +69,55 @@ describe('purgeUpload (real S3 and PostgreSQL)', () => {
     await runActivity(acts.markUploadDeleted, { uploadId: upload.id });
     expect((await deps.uploads.get(upload.id)).status).toBe('deleted');
     await expect(runActivity(acts.purgeUpload, { uploadId: randomUUID() })).resolves.toEqual({ objects: 0 });
+  });
+});
+
+/** A tus upload stopped part-way has bytes in three places: all go when it is deleted or expires. */
+describe('tus leftovers on deletion and expiry (real S3 and PostgreSQL)', () => {
+  let deps: RealDeps;
+  let acts: ReturnType<typeof createActivities>;
+  let bucket: BucketInspector;
+
+  beforeAll(async () => {
+    deps = await realDeps();
+    acts = createActivities(deps);
+    bucket = new BucketInspector(deps.config);
+  });
+  afterAll(async () => {
+    bucket.close();
+    await deps.close();
+  });
+
+  async function halfSent() {
+    const { upload, tenantId } = await seedUpload(deps, { contentType: 'text/plain', declaredSize: 12 * 1024 * 1024 });
+    await halfSentTusUpload(deps.config, tenantId, upload.id);
+    const left = async () => ({
+      state: await bucket.keys(`tus/${tenantId}/${upload.id}`),
+      multipart: await bucket.multipartUploads(objectKeys.incoming(tenantId, upload.id)),
+      incoming: await bucket.keys(objectKeys.incoming(tenantId, upload.id)),
+    });
+    // The store really left all of it: `.info`, `.part` and the multipart upload with the first part.
+    expect(await left()).toEqual({
+      state: [`tus/${tenantId}/${upload.id}.info`, `tus/${tenantId}/${upload.id}.part`],
+      multipart: [objectKeys.incoming(tenantId, upload.id)],
+      incoming: [],
+    });
+    return { id: upload.id, left };
+  }
+
+  it('purgeUpload removes its tus state and aborts the multipart upload on its incoming key', async () => {
+    const { id, left } = await halfSent();
+    await runActivity(acts.markUploadDeleted, { uploadId: id });
+    await runActivity(acts.purgeUpload, { uploadId: id });
+    expect(await left()).toEqual({ state: [], multipart: [], incoming: [] });
+  });
+
+  it('expireUpload removes its tus state and aborts the multipart upload tus opened (no id recorded on the row)', async () => {
+    const { id, left } = await halfSent();
+    expect((await deps.uploads.get(id)).multipartUploadId).toBeNull();
+    await runActivity(acts.expireUpload, { uploadId: id });
+    expect(await left()).toEqual({ state: [], multipart: [], incoming: [] });
+    expect((await deps.uploads.get(id)).status).toBe('expired');
   });
 });
 

@@ -10,6 +10,20 @@ import { ObjectStorage } from '../../storage/object-storage';
 /** Part numbers a client names in one call for part URLs. */
 export const MAX_PARTS_PER_CALL = 100;
 
+/**
+ * How long a client-sized part URL stays valid. Such a URL takes any length up to S3's 5 GiB, so
+ * it must not outlive the moment it is needed: Uppy signs each part just before sending it.
+ */
+export const CLIENT_SIZED_PART_URL_TTL_SECONDS = 15 * 60;
+
+/**
+ * The highest part number a client-sized upload may use: every part but the last is at least
+ * S3's minimum, so more parts than this cannot assemble to at most `maxSize` bytes.
+ */
+export function clientSizedPartLimit(maxSize: number): number {
+  return Math.min(MULTIPART_LIMITS.maxParts, Math.floor(maxSize / MULTIPART_LIMITS.minPartSize) + 1);
+}
+
 export interface PartPlan {
   partSize: number;
   partCount: number;
@@ -28,6 +42,8 @@ export function partLength(size: number, partSize: number, n: number): number {
   return Math.min(partSize, size - (n - 1) * partSize);
 }
 
+const totalSize = (parts: StoredPart[]) => parts.reduce((sum, p) => sum + p.size, 0);
+
 /** S3 quotes ETags, Uppy strips the quotes: compare them bare. */
 const bareEtag = (etag: string) => etag.replace(/^"+|"+$/g, '');
 
@@ -38,8 +54,8 @@ export interface RequestedPart {
 
 /**
  * Multipart uploads to the upload's incoming key. With a declared size Intake fixes the part size
- * and signs each part's exact length; without one (Uppy) the client picks its part sizes and the
- * assembled object is held to the upload's maxSize at verify. The upload is assembled here, then
+ * and signs each part's exact length; without one (Uppy) the client picks its part sizes, and the
+ * parts are held to the upload's maxSize before they are assembled (and again at verify). The upload is assembled here, then
  * ends like every mode, through UploadsService.signalArrival.
  */
 @Injectable()
@@ -66,14 +82,26 @@ export class MultipartUploads {
     return plan;
   }
 
-  /** Presigned UploadPart URLs, each bound to its part's exact length when Intake chose the part size. */
+  /**
+   * Presigned UploadPart URLs, each bound to its part's exact length when Intake chose the part
+   * size. Client-sized URLs take any length, so they are short-lived, capped in number, and no
+   * more are signed once the parts stored already exceed the upload's maxSize.
+   */
   async signParts(upload: Upload, partNumbers: number[]): Promise<PartUrl[]> {
     const uploadId = this.requireOpen(upload);
     const plan = this.planOf(upload);
-    const highest = plan?.partCount ?? MULTIPART_LIMITS.maxParts;
+    const highest = this.highestPart(upload, plan);
     const outside = partNumbers.filter((n) => !Number.isInteger(n) || n < 1 || n > highest);
     if (outside.length) throw errors.invalidRequest(`part numbers must be whole numbers from 1 to ${highest}`);
-    const ttl = Math.max(1, Math.floor((upload.expiresAt.getTime() - Date.now()) / 1000));
+    const windowLeft = Math.max(1, Math.floor((upload.expiresAt.getTime() - Date.now()) / 1000));
+    let ttl = windowLeft;
+    if (!plan) {
+      ttl = Math.min(windowLeft, CLIENT_SIZED_PART_URL_TTL_SECONDS);
+      const stored = await this.multipart.listParts(this.keyOf(upload), uploadId);
+      if (!stored) throw errors.uploadStateConflict('The parts were already assembled or abandoned');
+      const total = totalSize(stored);
+      if (total > upload.maxSize) throw errors.fileTooLarge(total, upload.maxSize);
+    }
     return Promise.all(
       [...new Set(partNumbers)].map((n) =>
         this.multipart.presignPart(this.keyOf(upload), uploadId, n, plan ? partLength(upload.size!, plan.partSize, n) : null, ttl),
@@ -102,6 +130,14 @@ export class MultipartUploads {
     let etag: string | null = null;
     if (stored) {
       const parts = this.choose(upload, stored, requested);
+      const chosen = new Set(parts.map((p) => p.partNumber));
+      const total = totalSize(stored.filter((p) => chosen.has(p.partNumber)));
+      if (total > upload.maxSize) {
+        // Client-sized parts over the limit: nothing is assembled, and the parts go now rather
+        // than at expiry (storage bills them until aborted).
+        await this.multipart.abort(key, uploadId);
+        throw errors.fileTooLarge(total, upload.maxSize);
+      }
       try {
         etag = await this.multipart.complete(key, uploadId, parts);
       } catch (err) {
@@ -127,7 +163,7 @@ export class MultipartUploads {
    */
   private choose(upload: Upload, stored: StoredPart[], requested?: RequestedPart[]): RequestedPart[] {
     const plan = this.planOf(upload);
-    const highest = plan?.partCount ?? MULTIPART_LIMITS.maxParts;
+    const highest = this.highestPart(upload, plan);
     if (requested?.some((p) => p.partNumber < 1 || p.partNumber > highest)) {
       throw errors.invalidRequest(`part numbers must be whole numbers from 1 to ${highest}`);
     }
@@ -162,6 +198,10 @@ export class MultipartUploads {
     // Created but its multipart upload never opened (storage failed mid-creation): it can only expire.
     if (!upload.multipartUploadId) throw errors.uploadStateConflict('This upload has no multipart upload; create a new upload');
     return upload.multipartUploadId;
+  }
+
+  private highestPart(upload: Upload, plan: PartPlan | null): number {
+    return plan?.partCount ?? clientSizedPartLimit(upload.maxSize);
   }
 
   private planOf(upload: Upload): PartPlan | null {
