@@ -3,6 +3,7 @@
  * Run with `bash scripts/bench.sh upload [--size-mb 1024] [--runs 3] [--sessions 200]`; see bench/README.md.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { Client, Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -14,7 +15,7 @@ import { ApiClient } from '../../test/support/api-client';
 import { startApi } from '../../test/support/platform';
 import { median } from '../pipeline/report';
 import { cpuSeconds, rssBytes, watchPeakRss } from './process-stats';
-import { runSessions } from './sessions';
+import { runSessions, runTemporalBaseline } from './sessions';
 import { createUpload, intakeMultipart, libStorageUpload, putFileRange, sdkPut, tusUpload } from './transfers';
 
 const MiB = 1024 * 1024;
@@ -139,6 +140,12 @@ async function main() {
     }
     const rssPeak = peak.stop();
     const rssAfter = rssAfterRound[rssAfterRound.length - 1]!;
+    step(`baseline: the sessions' Temporal calls alone, ${opts.sessions} at once`);
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const baseline = await runTemporalBaseline(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), opts.sessions).finally(() =>
+      connection.close(),
+    );
+    const roundSeconds = sessions.seconds;
 
     const m = (v: number[]) => (v.length ? median(v) : NaN);
     const putRatio = m(put.sdk) / m(put.presigned);
@@ -158,6 +165,8 @@ async function main() {
       `  sessions   ${opts.rounds} rounds of ${opts.sessions} at once (create -> PUT ${(small.length / MiB).toFixed(2)} MiB -> complete): errors ${sessions.errors} of ${sessions.sessions} (goal 0)`,
       `             API call latency p50 ${pct(sessions.apiLatenciesMs, 50).toFixed(0)} ms, p99 ${pct(sessions.apiLatenciesMs, 99).toFixed(0)} ms` +
         ` (create p50 ${pct(sessions.createMs, 50).toFixed(0)} / p99 ${pct(sessions.createMs, 99).toFixed(0)}, complete p50 ${pct(sessions.completeMs, 50).toFixed(0)} / p99 ${pct(sessions.completeMs, 99).toFixed(0)})`,
+      `             baseline (Temporal alone: ${opts.sessions} starts + signals at once): ${baseline.seconds.toFixed(1)} s, call p50 ${pct(baseline.callMs, 50).toFixed(0)} ms, p99 ${pct(baseline.callMs, 99).toFixed(0)} ms;` +
+        ` last round ${roundSeconds.toFixed(1)} s = ${(roundSeconds / baseline.seconds).toFixed(2)}x the baseline`,
       `             API RSS before ${(rssBefore / MiB).toFixed(0)} MiB, after each round ${rssAfterRound.map((r) => (r / MiB).toFixed(0)).join(' / ')} MiB, peak ${(rssPeak / MiB).toFixed(0)} MiB` +
         ` (last/first round = ${(rssAfter / rssAfterRound[0]!).toFixed(2)}: goal flat)`,
       ...sessions.firstErrors.map((e) => `             error: ${e}`),

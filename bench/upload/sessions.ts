@@ -1,3 +1,5 @@
+import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { ApiClient, putPresigned } from '../../test/support/api-client';
 
 export interface SessionsResult {
@@ -52,4 +54,32 @@ export async function runSessions(api: ApiClient, n: number, bytes: Buffer): Pro
     completeMs,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * The same Temporal work as `n` sessions, sent straight to Temporal at the same concurrency: each
+ * starts a workflow and signals it once (what create and complete ask of Temporal). No worker polls
+ * the queue, as in the sessions run. What the sessions take beyond this is the API's own cost.
+ */
+export async function runTemporalBaseline(temporal: Client, n: number): Promise<{ seconds: number; callMs: number[] }> {
+  const callMs: number[] = [];
+  const timed = async (call: () => Promise<unknown>) => {
+    const started = performance.now();
+    await call();
+    callMs.push(performance.now() - started);
+  };
+  const run = randomUUID();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const workflowId = `bench-baseline-${run}-${i}`;
+      await timed(() => temporal.workflow.start('uploadWorkflow', { taskQueue: 'bench-baseline', workflowId, args: [] }));
+      await timed(() => temporal.workflow.getHandle(workflowId).signal('uploadCompleted', { etag: 'baseline' }));
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(
+    Array.from({ length: n }, (_, i) => temporal.workflow.getHandle(`bench-baseline-${run}-${i}`).terminate('benchmark baseline')),
+  );
+  return { seconds, callMs };
 }
