@@ -1,51 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Server, Socket, connect, createServer } from 'node:net';
 import { ApiClient } from '../support/api-client';
 import { PlatformProcess, freePort, startApi } from '../support/platform';
 import { eventually, testConfig } from '../support/stack';
+import { TcpForwarder } from '../support/tcp-forwarder';
 
 const ADMIN_TOKEN = 'api-errors-admin-token-0123';
-
-/**
- * A TCP forwarder to a real service that the test can cut and restore: PostgreSQL is shared by
- * every stack on this machine, so "the database goes down" is simulated in front of it.
- */
-class Forwarder {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(
-    private readonly host: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async open(port = this.port): Promise<number> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.once('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.once('close', () => upstream.destroy());
-      upstream.once('close', () => client.destroy());
-    });
-    await new Promise<void>((done, fail) => server.once('error', fail).listen(port, '127.0.0.1', done));
-    this.server = server;
-    this.port = (server.address() as { port: number }).port;
-    return this.port;
-  }
-
-  /** Stops listening (new connections are refused) and drops every open connection. */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise((done) => server.close(done));
-  }
-}
 
 /** No host, port, driver text, URL, path or stack frame of the platform's may reach a client. */
 function expectNothingLeaked(text: string, ...alsoSecret: string[]) {
@@ -180,7 +139,7 @@ describe('API errors: honest codes, nothing leaked', () => {
   describe('when PostgreSQL goes away under a running API', () => {
     const config = testConfig();
     const dbUrl = new URL(config.DATABASE_URL);
-    const forwarder = new Forwarder(dbUrl.hostname, Number(dbUrl.port || 5432));
+    const forwarder = new TcpForwarder(dbUrl.hostname, Number(dbUrl.port || 5432));
     let proc: PlatformProcess;
     let apiUrl: string;
     let api: ApiClient;
