@@ -85,12 +85,17 @@ Intake is running.
   Dev tenant     API key $API_KEY   (.run/dev/tenant.json, webhook secret inside)
   Admin token    $ADMIN_TOKEN
   Webhook sink   http://127.0.0.1:$WEBHOOK_SINK_PORT/webhooks   (deliveries are printed below)
+  tus            $API_URL/v1/tus   (Bearer API key or upload token)
+  Uppy           companionEndpoint $API_URL/v1/uppy/<upload token>   (POST $API_URL/v1/upload-tokens)
+  CORS origins   ${CORS_ORIGINS:-none}   (pages allowed to upload from a browser)
+  Redis          ${REDIS_URL:-redis://127.0.0.1:6379}   (tus locks, rate limits)
   Logs           $RUN_DIR/*.log
 
 Try it:
   curl -s -X POST $API_URL/v1/uploads -H 'Authorization: Bearer $API_KEY' \\
     -H 'Content-Type: application/json' -d '{"filename":"cat.jpg","contentType":"image/jpeg","size":12345}'
   # then PUT the file to upload.url, POST $API_URL/v1/uploads/<id>/complete, GET $API_URL/v1/uploads/<id>
+  # other modes: "mode":"post" (a form, no complete), "mode":"multipart"; see docs/api.md
 
 Ctrl-C stops everything.
 EOF
