@@ -2,8 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../common/errors';
 import { LOGGER } from '../common/logger';
-import { objectKeys } from '../storage/object-keys';
-import { ObjectStorage } from '../storage/object-storage';
 import { UploadStore } from '../uploads/upload-store';
 import { UploadsService } from '../uploads/uploads.service';
 import { parseIncomingKey } from './incoming-key';
@@ -20,7 +18,6 @@ export class StorageEventsService {
   constructor(
     @Inject(UploadStore) private readonly uploads: UploadStore,
     @Inject(UploadsService) private readonly uploadsService: UploadsService,
-    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -30,10 +27,8 @@ export class StorageEventsService {
     const upload = await this.uploads.findForTenant(named.uploadId, named.tenantId);
     if (!upload || upload.mode !== 'post' || upload.status !== 'awaiting_upload') return 'ignored';
 
-    const head = await this.storage.head(objectKeys.incoming(upload.tenantId, upload.id));
-    if (!head?.etag) return 'ignored';
     try {
-      await this.uploadsService.signalArrival(upload, head.etag);
+      if (!(await this.uploadsService.signalStoredObject(upload))) return 'ignored';
     } catch (err) {
       // The workflow already ended (expired): nothing to tell it. Anything else is retried by the sender.
       if (err instanceof AppError && err.code === ErrorCode.UPLOAD_EXPIRED) return 'ignored';

@@ -37,11 +37,10 @@ export class TusArrival {
       return 'late';
     }
     if (upload.status !== 'awaiting_upload') return 'handed';
-    const head = await this.storage.head(incoming);
+    const pinned = await this.uploadsService.signalStoredObject(upload);
     // Not assembled yet: the multipart upload is still open (or was abandoned).
-    if (!head?.etag) return 'waiting';
-    await this.uploadsService.signalArrival(upload, head.etag);
-    this.logger.info({ uploadId, tenantId: upload.tenantId, size: head.size }, 'tus upload arrived');
+    if (!pinned) return 'waiting';
+    this.logger.info({ uploadId, tenantId: upload.tenantId, size: pinned.head.size }, 'tus upload arrived');
     return 'handed';
   }
 }

@@ -12,7 +12,7 @@ import { AppConfig, CONFIG, effectiveMaxUploadBytes } from '../config/config';
 import type { Upload, UploadMode } from '../database/entities/upload.entity';
 import { smallestLimit, typeAllowedBy } from '../tenants/tenant-policy';
 import { objectKeys } from '../storage/object-keys';
-import { ObjectStorage } from '../storage/object-storage';
+import { ObjectHead, ObjectStorage } from '../storage/object-storage';
 import { ClientMetadata, mergeClientMetadata } from './client-metadata';
 import { MultipartUploads, RequestedPart } from './modes/multipart';
 import { presignPostFor } from './modes/post-policy';
@@ -163,10 +163,20 @@ export class UploadsService {
     if (upload.mode === 'multipart') return this.signalArrival(upload, await this.multipart.assemble(upload, parts));
     if (parts) throw errors.uploadStateConflict('Only multipart uploads are completed with a parts list');
 
-    // Pin what the client declared done: verify copies this version (by ETag) or rejects TAMPERED.
-    const head = await this.storage.head(objectKeys.incoming(upload.tenantId, id));
-    if (!head?.etag) throw errors.objectNotUploaded();
-    return this.signalArrival(upload, head.etag);
+    const pinned = await this.signalStoredObject(upload);
+    if (!pinned) throw errors.objectNotUploaded();
+    return pinned.completed;
+  }
+
+  /**
+   * Pins the object now at the upload's incoming key by its ETag (verify copies exactly that
+   * version, or rejects TAMPERED) and hands it to the workflow; null while nothing is stored there.
+   * What `complete`, storage notifications and tus's finish all do once the bytes are in.
+   */
+  async signalStoredObject(upload: Upload): Promise<{ head: ObjectHead; completed: CompletedUpload } | null> {
+    const head = await this.storage.head(objectKeys.incoming(upload.tenantId, upload.id));
+    if (!head?.etag) return null;
+    return { head, completed: await this.signalArrival(upload, head.etag) };
   }
 
   /**
@@ -183,7 +193,7 @@ export class UploadsService {
       throw errors.dependencyUnavailable('temporal');
     }
     await this.uploads.markProcessing(id);
-    this.logger.info({ uploadId: id, tenantId }, 'upload completed by client');
+    this.logger.info({ uploadId: id, tenantId }, 'upload arrival signalled');
     const now = await this.uploads.findById(id);
     return { id, status: now?.status === 'awaiting_upload' ? 'processing' : (now?.status ?? 'processing') };
   }
