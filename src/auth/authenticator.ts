@@ -24,8 +24,8 @@ export class Authenticator {
     if (secret?.startsWith(API_KEY_PREFIX)) {
       const found = await this.apiKeys.findActive(hashSecret(secret));
       if (!found) throw errors.unauthorized();
-      this.apiKeys.touch(found.key.id).catch((err) => this.logger.warn({ err, apiKeyId: found.key.id }, 'could not record api key use'));
-      return { kind: 'api_key', tenant: found.tenant, apiKeyId: found.key.id };
+      this.apiKeys.touch(found.keyId).catch((err) => this.logger.warn({ err, apiKeyId: found.keyId }, 'could not record api key use'));
+      return { kind: 'api_key', tenant: found.tenant, apiKeyId: found.keyId };
     }
     if (secret?.startsWith(UPLOAD_TOKEN_PREFIX)) {
       const found = await this.tokens.findActive(hashSecret(secret));
