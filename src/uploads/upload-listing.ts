@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { errors } from '../common/errors';
+import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { AppConfig, CONFIG } from '../config/config';
 import { UPLOAD_STATUSES, UploadStatus } from '../database/entities/upload.entity';
 import { ObjectStorage } from '../storage/object-storage';
-import { UploadPosition, UploadStore } from './upload-store';
+import { UploadStore } from './upload-store';
 import { UploadView, presentUpload } from './upload-view';
 
 export const LIST_DEFAULT_LIMIT = 20;
@@ -34,24 +34,6 @@ export interface UploadPage {
   uploads: UploadView[];
   /** Pass as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
-}
-
-const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Opaque to clients: base64url of the last row's position. */
-export function encodeCursor(position: UploadPosition): string {
-  return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): UploadPosition {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && ISO_MICROS.test(at) && typeof id === 'string' && UUID.test(id)) return { at, id };
-  } catch {
-    // fall through: any malformed cursor gets the same answer
-  }
-  throw errors.validation('cursor is not one this API handed out');
 }
 
 /**

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In, Not, Repository } from 'typeorm';
 import { UploadOutput } from '../database/entities/upload-output.entity';
 import { MediaKind, Upload, UploadStage, UploadStatus } from '../database/entities/upload.entity';
+import { KeysetPosition, positionAt } from '../common/keyset-cursor';
 import type { TenantPolicy } from '../tenants/tenant-policy';
 
 export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId'>;
@@ -10,11 +11,8 @@ export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId'>;
 export type NewUpload = Pick<Upload, 'id' | 'tenantId' | 'filename' | 'contentType' | 'size' | 'maxSize' | 'expiresAt'> &
   Partial<Pick<Upload, 'status' | 'stage' | 'mode' | 'tokenId' | 'clientMetadata' | 'partSize' | 'multipartUploadId'>>;
 
-/** Where a listing page ended: the last row's creation time (microseconds, ISO) and id. */
-export interface UploadPosition {
-  at: string;
-  id: string;
-}
+/** Where a listing page ended (see KeysetPosition). */
+export type UploadPosition = KeysetPosition;
 
 /** Statuses whose bytes count toward a tenant's storage quota. */
 const HOLDS_STORAGE = `('awaiting_upload', 'processing', 'ready')`;
@@ -213,8 +211,6 @@ export class UploadStore {
 
   /**
    * A page of a tenant's uploads, newest first, after `after` (the last row of the previous page).
-   * `at` is created_at as Postgres prints it, to the microsecond: a JavaScript Date would round it
-   * to milliseconds and the next page would skip or repeat rows created within one.
    */
   async listPage(
     tenantId: string,
@@ -222,7 +218,7 @@ export class UploadStore {
   ): Promise<Array<{ upload: Upload; position: UploadPosition }>> {
     const qb = this.uploads
       .createQueryBuilder('u')
-      .addSelect(`to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, 'position_at')
+      .addSelect(positionAt('u.created_at'), 'position_at')
       .where('u.tenant_id = :tenantId', { tenantId });
     if (options.status) qb.andWhere('u.status = :status', { status: options.status });
     if (options.after) {

@@ -1,5 +1,5 @@
 import { AppError } from '../../src/common/errors';
-import { decodeCursor, encodeCursor } from '../../src/uploads/upload-listing';
+import { decodeCursor, encodeCursor } from '../../src/common/keyset-cursor';
 
 describe('upload list cursors', () => {
   const position = { at: '2026-11-30T16:40:58.034123Z', id: 'be425792-7fe7-4303-83ee-1ca7d1e113bb' };
