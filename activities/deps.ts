@@ -6,9 +6,9 @@ import type { VideoTranscoder } from '../src/media/video-transcoder';
 import type { VideoLimitSettings } from '../src/media/video-limits';
 import type { ClamdScanner } from '../src/scanning/clamd-scanner';
 import type { ObjectStorage } from '../src/storage/object-storage';
-import type { TenantStore } from '../src/tenants/tenant-store';
 import type { UploadStore } from '../src/uploads/upload-store';
-import type { WebhookSender } from '../src/webhooks/webhook-sender';
+import type { DeliveryAttempts } from '../src/webhooks/delivery-attempts';
+import type { WebhookPublisher } from '../src/webhooks/event-publisher';
 import type { WorkspaceSessions } from '../src/workspaces/workspace-sessions';
 
 /** Everything the activities touch, injected so each can be built against real or test parts. */
@@ -22,14 +22,15 @@ export interface ActivityDeps {
   > &
     VideoLimitSettings;
   uploads: UploadStore;
-  tenants: TenantStore;
   storage: ObjectStorage;
   sniffer: TypeSniffer;
   scanner: ClamdScanner;
   metadata: MetadataReader;
   images: ImageProcessor;
   videos: VideoTranscoder;
-  webhooks: WebhookSender;
+  /** Records an upload's change as a webhook event and starts its delivery. */
+  webhookEvents: WebhookPublisher;
+  deliveryAttempts: DeliveryAttempts;
   /** This worker's local copies of originals (one read per upload per worker). */
   sessions: WorkspaceSessions;
 }

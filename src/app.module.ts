@@ -29,6 +29,9 @@ import { StorageEventsGuard } from './storage-events/storage-events.guard';
 import { StorageEventsService } from './storage-events/storage-events.service';
 import { UploadDeletion } from './uploads/upload-deletion';
 import { UploadListing } from './uploads/upload-listing';
+import { WebhookDeliveriesController } from './webhooks/deliveries.controller';
+import { WebhookEndpointsController } from './webhooks/endpoints.controller';
+import { webhookProviders } from './webhooks/webhook.providers';
 
 /** The HTTP API process. Shares stores and storage with the worker (WorkerModule). */
 @Module({})
@@ -48,6 +51,8 @@ export class AppModule {
         UppyMultipartController,
         UppyParamsController,
         StorageEventsController,
+        WebhookEndpointsController,
+        WebhookDeliveriesController,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
@@ -64,6 +69,7 @@ export class AppModule {
         StorageEventsService,
         UploadDeletion,
         UploadListing,
+        ...webhookProviders,
       ],
     };
   }

@@ -4,18 +4,23 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { MediaModule } from './media/media.module';
 import { StorageModule } from './storage/storage.module';
+import { TemporalModule } from './temporal/temporal.module';
 import { TenantStore } from './tenants/tenant-store';
 import { UploadStore } from './uploads/upload-store';
+import { webhookProviders } from './webhooks/webhook.providers';
 
-/** The worker's container: the same stores and storage as the API, plus the media tools. */
+/**
+ * The worker's container: the same stores and storage as the API, plus the media tools, and a
+ * Temporal client to start webhook deliveries.
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule],
-      providers: [UploadStore, TenantStore],
-      exports: [UploadStore, TenantStore],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule, TemporalModule],
+      providers: [UploadStore, TenantStore, ...webhookProviders],
+      exports: [UploadStore, TenantStore, ...webhookProviders],
     };
   }
 }

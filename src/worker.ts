@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Activities, SESSION_ACTIVITIES, createActivities } from '../activities';
+import { Activities, SESSION_ACTIVITIES, WEBHOOK_ACTIVITIES, createActivities } from '../activities';
 import { sweepIdleWorkspaces } from './workspaces/sweep';
 import { TASK_QUEUES } from '../workflows/contract';
 import { AppConfig, loadConfig } from './config/config';
@@ -18,9 +18,9 @@ import { VideoTranscoder } from './media/video-transcoder';
 import { ClamdScanner, ClamdUnavailableError } from './scanning/clamd-scanner';
 import { ObjectStorage } from './storage/object-storage';
 import { installTemporalRuntime } from './temporal/runtime-logger';
-import { TenantStore } from './tenants/tenant-store';
 import { UploadStore } from './uploads/upload-store';
-import { WebhookSender } from './webhooks/webhook-sender';
+import { DeliveryAttempts } from './webhooks/delivery-attempts';
+import { WebhookPublisher } from './webhooks/event-publisher';
 import { WorkerModule } from './worker.module';
 import { WorkspaceRole, WorkspaceSessions } from './workspaces/workspace-sessions';
 
@@ -55,19 +55,20 @@ async function main() {
   const activities = createActivities({
     config,
     uploads: app.get(UploadStore),
-    tenants: app.get(TenantStore),
     storage: app.get(ObjectStorage),
     sniffer: app.get(TypeSniffer),
     scanner: app.get(ClamdScanner),
     metadata: app.get(MetadataReader),
     images: app.get(ImageProcessor),
     videos: app.get(VideoTranscoder),
-    webhooks: app.get(WebhookSender),
+    webhookEvents: app.get(WebhookPublisher),
+    deliveryAttempts: app.get(DeliveryAttempts),
     sessions,
   });
   const sessionSteps = pick(activities, SESSION_ACTIVITIES);
   const { ingestOriginal } = activities;
-  const sharedSteps = omit(activities, [...SESSION_ACTIVITIES, 'ingestOriginal']);
+  const webhookSteps = pick(activities, WEBHOOK_ACTIVITIES);
+  const sharedSteps = omit(activities, [...SESSION_ACTIVITIES, ...WEBHOOK_ACTIVITIES, 'ingestOriginal']);
 
   // A clamd without body signatures or limit alerts would pass what it cannot judge: refuse to start.
   const clamd = await selfTestScanner(app.get(ClamdScanner), config, logger);
@@ -87,6 +88,19 @@ async function main() {
   // worker's own queue, where the steps on its local copies run. Sessions are bounded by the same
   // slot count as the own queue's concurrency, so a step there never waits for a slot.
   for (const role of config.WORKER_QUEUES) {
+    if (role === 'webhooks') {
+      // Delivery workflows and attempts: no local copies, no media tools, just waiting on consumers.
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue: TASK_QUEUES.webhooks,
+          ...workflowSource(config),
+          activities: webhookSteps,
+          maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_DELIVERIES,
+        }),
+      );
+      continue;
+    }
     const shared = TASK_QUEUES[role];
     workers.push(
       await Worker.create({

@@ -12,11 +12,20 @@ export const TASK_QUEUES = {
   uploads: 'intake-uploads',
   /** Long video jobs, so a separate worker pool can own the CPU. */
   transcode: 'intake-transcode',
+  /**
+   * Webhook deliveries (their workflows and attempts): a slow or dead consumer takes slots here,
+   * never on the queues that process uploads.
+   */
+  webhooks: 'intake-webhooks',
 } as const;
 
 export const workflowIdFor = (uploadId: string) => `upload-${uploadId}`;
 export const incomingSweepWorkflowIdFor = (uploadId: string) => `upload-${uploadId}-incoming-sweep`;
 export const deletionWorkflowIdFor = (uploadId: string) => `upload-${uploadId}-deletion`;
+/** Delivers one event to every endpoint that wants it; the event id is its `webhook-id`. */
+export const webhookEventWorkflowIdFor = (eventId: string) => `webhook-${eventId}`;
+/** One more attempt of one delivery, asked for by the tenant (`nonce` tells replays apart). */
+export const webhookReplayWorkflowIdFor = (deliveryId: string, nonce: string) => `webhook-replay-${deliveryId}-${nonce}`;
 
 export interface UploadWorkflowInput {
   uploadId: string;
@@ -36,7 +45,28 @@ export interface UploadWorkflowResult {
   error: { code: string; message: string } | null;
 }
 
-export type WebhookEvent = 'upload.ready' | 'upload.rejected' | 'upload.failed';
+/** Every event a webhook endpoint can receive (its `events` filter names some of these). */
+export const WEBHOOK_EVENT_TYPES = [
+  'upload.processing',
+  'upload.ready',
+  'upload.rejected',
+  'upload.failed',
+  'upload.expired',
+  'upload.deleted',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/**
+ * Delays before each attempt of a delivery (the first usually 0), in ms: the API and the worker
+ * read WEBHOOK_RETRY_SCHEDULE and hand it to the delivery workflow, which only sleeps.
+ */
+export interface WebhookDeliveryInput {
+  eventId: string;
+  deliveryIds: string[];
+  scheduleMs: number[];
+  /** A replay: one more try of a delivery; its failure does not mark the endpoint failing. */
+  replay?: boolean;
+}
 
 /** The object the client declared complete, pinned by its ETag; verify copies exactly that version. */
 export interface UploadCompleted {

@@ -2,3 +2,4 @@
 export { incomingSweepWorkflow } from './incoming-sweep.workflow';
 export { uploadWorkflow } from './upload.workflow';
 export { uploadDeletionWorkflow } from './upload-deletion.workflow';
+export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';

@@ -1,4 +1,4 @@
-import { getExternalWorkflowHandle, log, proxyActivities, sleep } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { workflowIdFor } from './contract';
 
@@ -20,8 +20,8 @@ export interface UploadDeletionInput {
 /**
  * Deletes an upload's data (`upload-<id>-deletion`, started by DELETE /v1/uploads/:id). The row
  * is `deleted` first, which fences every later output write; then the upload's workflow is
- * cancelled (running activities learn it at their next heartbeat), its storage purged, and purged
- * again once nothing that was already running can still write. Every step is idempotent, so a
+ * cancelled (running activities learn it at their next heartbeat), its storage purged, the tenant
+ * told (`upload.deleted`), and purged again once nothing that was already running can still write. Every step is idempotent, so a
  * second DELETE simply runs it again.
  */
 export async function uploadDeletionWorkflow({ uploadId, recheckAfterSeconds }: UploadDeletionInput): Promise<void> {
@@ -33,6 +33,8 @@ export async function uploadDeletionWorkflow({ uploadId, recheckAfterSeconds }: 
     log.info('upload workflow not cancelled', { uploadId, error: String(err) });
   }
   await purging.purgeUpload({ uploadId });
+  // Deletions started before durable webhooks announced nothing (patched() keeps them so on replay).
+  if (patched('durable-webhooks')) await purging.publishEvent({ uploadId, event: 'upload.deleted' });
   await sleep(recheckAfterSeconds * 1000);
   await purging.purgeUpload({ uploadId });
 }

@@ -5,6 +5,7 @@ import {
   TimeoutFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -41,11 +42,26 @@ const verifying = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
-// Webhook endpoints go down; keep trying with backoff for about a day.
+// Recording an event and starting its delivery: milliseconds against our own database and
+// Temporal, so like bookkeeping it never gives up. Delivery itself (and every consumer's failure)
+// happens in the event's own workflow on the webhooks queue.
+const publishing = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// Before durable webhooks: one activity delivered, retried by Temporal. Only workflows that were
+// already running take this path (see DURABLE_WEBHOOKS).
 const delivery = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 30 },
 });
+
+/**
+ * Workflows started before this change neither announce `upload.processing` nor `upload.expired`
+ * and notify through `notifyTenant`; patched() keeps them on that path when they replay.
+ */
+const DURABLE_WEBHOOKS = 'durable-webhooks';
 
 // One HEAD per look, inside the workflow task (a local activity adds one marker, not an activity's
 // events, to a history that may hold two thousand looks over a 7-day window). A failed look is
@@ -115,12 +131,22 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
     input.mode === 'post'
       ? await pollForFormUpload(uploadId, expiresAt, signalled, (found) => (etag ??= found))
       : await condition(signalled, Math.max(1, expiresAt - Date.now()));
+  const durableWebhooks = patched(DURABLE_WEBHOOKS);
   if (!arrived) {
     await bookkeeping.expireUpload({ uploadId });
+    if (durableWebhooks) await publishing.publishEvent({ uploadId, event: 'upload.expired' });
     await sweeper;
     return { status: 'expired', error: { code: 'UPLOAD_EXPIRED', message: 'No upload was completed before expiresAt' } };
   }
 
+  // Announced while verify runs: the event records the upload as it is now, and delivery happens
+  // elsewhere, so processing waits for neither.
+  // It only fails when the workflow is cancelled (deleted upload), which the steps below see too.
+  const announced = durableWebhooks
+    ? publishing.publishEvent({ uploadId, event: 'upload.processing' }).catch((err) => {
+        log.warn('upload.processing was not published', { uploadId, error: String(err) });
+      })
+    : undefined;
   let outcome: ProcessedOutcome;
   try {
     const { kind } = await verifying.verifyUpload({ uploadId, etag: etag! });
@@ -132,7 +158,12 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
 
   await bookkeeping.finishUpload({ uploadId, status: outcome.status, error: outcome.error });
   await sweeper;
-  await notify(uploadId, outcome.status);
+  if (durableWebhooks) {
+    await announced;
+    await publishing.publishEvent({ uploadId, event: `upload.${outcome.status}` });
+  } else {
+    await notify(uploadId, outcome.status);
+  }
   return outcome;
 }
 
@@ -269,6 +300,7 @@ function toOutcome(err: unknown): ProcessedOutcome {
   return { status: 'failed', error: { code: 'PROCESSING_FAILED', message: PROCESSING_FAILED_MESSAGE } };
 }
 
+/** The path of workflows started before durable webhooks (see DURABLE_WEBHOOKS). */
 async function notify(uploadId: string, status: TerminalStatus): Promise<void> {
   if (status === 'expired') return;
   const event: WebhookEvent = `upload.${status}`;

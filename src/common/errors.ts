@@ -18,7 +18,7 @@ export enum ErrorCode {
   OBJECT_NOT_UPLOADED = 'OBJECT_NOT_UPLOADED',
   UPLOAD_EXPIRED = 'UPLOAD_EXPIRED',
   DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
-  /** A tenant's webhookUrl is not http(s), carries credentials, or points at a non-public address. */
+  /** A webhook endpoint's URL is not http(s), carries credentials, or points at a non-public address. */
   INVALID_WEBHOOK_URL = 'INVALID_WEBHOOK_URL',
   INTERNAL = 'INTERNAL',
   /** A field has the right type but unsafe or malformed content (filename, content type), or the body cannot be read. */
@@ -39,6 +39,12 @@ export enum ErrorCode {
   TENANT_NOT_FOUND = 'TENANT_NOT_FOUND',
   API_KEY_NOT_FOUND = 'API_KEY_NOT_FOUND',
   UPLOAD_TOKEN_NOT_FOUND = 'UPLOAD_TOKEN_NOT_FOUND',
+  WEBHOOK_ENDPOINT_NOT_FOUND = 'WEBHOOK_ENDPOINT_NOT_FOUND',
+  WEBHOOK_DELIVERY_NOT_FOUND = 'WEBHOOK_DELIVERY_NOT_FOUND',
+  /** The tenant has WEBHOOK_MAX_ENDPOINTS endpoints already. */
+  TOO_MANY_WEBHOOK_ENDPOINTS = 'TOO_MANY_WEBHOOK_ENDPOINTS',
+  /** A replay to an endpoint that is disabled: enable it first. */
+  WEBHOOK_ENDPOINT_DISABLED = 'WEBHOOK_ENDPOINT_DISABLED',
 
   // Pipeline rejections (terminal, non-retryable; the workflow's list is REJECTION_CODES in
   // workflows/contract.ts)
@@ -148,8 +154,8 @@ export const errors = {
     ),
   uploadExpired: () =>
     new AppError(ErrorCode.UPLOAD_EXPIRED, 'The upload window has expired; create a new upload', HttpStatus.GONE),
-  invalidWebhookUrl: (reason: string) =>
-    new AppError(ErrorCode.INVALID_WEBHOOK_URL, `webhookUrl is not allowed: ${reason}`, HttpStatus.BAD_REQUEST),
+  invalidWebhookUrl: (reason: string, field = 'url') =>
+    new AppError(ErrorCode.INVALID_WEBHOOK_URL, `${field} is not allowed: ${reason}`, HttpStatus.BAD_REQUEST),
   tokenNotPermitted: () =>
     new AppError(ErrorCode.TOKEN_NOT_PERMITTED, 'Upload tokens cannot make this call; use an API key', HttpStatus.FORBIDDEN),
   uploadTokenExhausted: () =>
@@ -191,6 +197,22 @@ export const errors = {
   apiKeyNotFound: () => new AppError(ErrorCode.API_KEY_NOT_FOUND, 'API key not found', HttpStatus.NOT_FOUND),
   uploadTokenNotFound: () =>
     new AppError(ErrorCode.UPLOAD_TOKEN_NOT_FOUND, 'Upload token not found or already expired', HttpStatus.NOT_FOUND),
+  webhookEndpointNotFound: () =>
+    new AppError(ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND, 'Webhook endpoint not found', HttpStatus.NOT_FOUND),
+  webhookDeliveryNotFound: () =>
+    new AppError(ErrorCode.WEBHOOK_DELIVERY_NOT_FOUND, 'Webhook delivery not found', HttpStatus.NOT_FOUND),
+  tooManyWebhookEndpoints: (max: number) =>
+    new AppError(
+      ErrorCode.TOO_MANY_WEBHOOK_ENDPOINTS,
+      `A tenant may have at most ${max} webhook endpoints; delete one first`,
+      HttpStatus.CONFLICT,
+    ),
+  webhookEndpointDisabled: () =>
+    new AppError(
+      ErrorCode.WEBHOOK_ENDPOINT_DISABLED,
+      'The delivery\'s endpoint is disabled; enable it before replaying',
+      HttpStatus.CONFLICT,
+    ),
   /** Names the dependency from a fixed list, never from the error that revealed the outage. */
   dependencyUnavailable: (what: Dependency) =>
     new AppError(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseCorsOrigins } from '../common/cors';
 import { allowListEntryError, splitAllowList } from '../net/address-policy';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../webhooks/retry-schedule';
 
 /**
  * The one configuration schema. Read once from the environment at process start, validated,
@@ -86,12 +87,12 @@ export const configSchema = z.object({
   EXIFTOOL_PATH: z.string().optional(),
 
   WORK_DIR: z.string().default('/tmp/intake-work'),
-  /** Which task queues this worker process polls: "uploads", "transcode" or both. */
+  /** Which task queues this worker process polls: any of "uploads", "transcode", "webhooks". */
   WORKER_QUEUES: z
     .string()
-    .default('uploads,transcode')
+    .default('uploads,transcode,webhooks')
     .transform((s) => s.split(',').map((q) => q.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(['uploads', 'transcode'])).min(1)),
+    .pipe(z.array(z.enum(['uploads', 'transcode', 'webhooks'])).min(1)),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(4),
   WORKER_MAX_CONCURRENT_TRANSCODES: z.coerce.number().int().positive().default(1),
   /** Prebuilt workflow bundle; when absent the worker bundles workflows/ at start. */
@@ -124,7 +125,26 @@ export const configSchema = z.object({
    * an activity that was already running (verify's copy may take up to its 10-minute timeout).
    */
   UPLOAD_DELETION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** One attempt's deadline: DNS, connect, request and the (capped) answer. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().max(60_000).default(10_000),
+  /** Delays before each delivery attempt (see src/webhooks/retry-schedule.ts); `0s,1s,2s,3s` is 4 attempts. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE)
+    .transform((raw, ctx) => {
+      const parsed = parseRetrySchedule(raw);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  /** After a secret rotation, deliveries carry the old secret's signature too for this long. */
+  WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
+  /** A tenant may register this many endpoints. */
+  WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().positive().default(20),
+  /** Delivery attempts one worker makes at once (I/O: each mostly waits on a consumer). */
+  WORKER_MAX_CONCURRENT_DELIVERIES: z.coerce.number().int().positive().default(50),
   /**
    * Comma-separated addresses or CIDRs (`127.0.0.1/32`) that webhooks may reach although they are
    * not public: local development and tests. Empty: only public addresses (see src/net).

@@ -4,13 +4,21 @@ import { Tenant } from './entities/tenant.entity';
 import { UploadToken } from './entities/upload-token.entity';
 import { UploadOutput } from './entities/upload-output.entity';
 import { Upload } from './entities/upload.entity';
+import { WebhookEndpoint } from './entities/webhook-endpoint.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { TrustedOriginal1764100000000 } from './migrations/1764100000000-trusted-original';
 import { FrontDoor1764200000000 } from './migrations/1764200000000-front-door';
 import { DeletedUploads1764240000000 } from './migrations/1764240000000-deleted-uploads';
+import { WebhookEndpoints1764300000000 } from './migrations/1764300000000-webhook-endpoints';
 
-export const ENTITIES = [Tenant, ApiKey, UploadToken, Upload, UploadOutput];
-export const MIGRATIONS = [InitialSchema1764000000000, TrustedOriginal1764100000000, FrontDoor1764200000000, DeletedUploads1764240000000];
+export const ENTITIES = [Tenant, ApiKey, UploadToken, Upload, UploadOutput, WebhookEndpoint];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  TrustedOriginal1764100000000,
+  FrontDoor1764200000000,
+  DeletedUploads1764240000000,
+  WebhookEndpoints1764300000000,
+];
 
 /** Schema changes go through migrations only; `synchronize` stays off everywhere. */
 export function createDataSource(databaseUrl: string, poolSize = 10): DataSource {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, UseGuards } from '@nestjs/common';
 import { IsObject, IsOptional, IsString, Length } from 'class-validator';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ApiKeyStore } from '../auth/api-key-store';
 import { AdminGuard, ApiKeyOnly, TenantGuard } from '../auth/guards';
 import { CurrentTenant } from '../auth/principal';
@@ -10,14 +10,18 @@ import type { Tenant } from '../database/entities/tenant.entity';
 import { UploadStore } from '../uploads/upload-store';
 import { TenantPolicy, tenantPolicySchema } from './tenant-policy';
 import { TenantStore } from './tenant-store';
-import { WebhookUrlCheck } from './webhook-url-check';
+import { WebhookEndpointStore } from '../webhooks/endpoint-store';
+import { WebhookUrlCheck } from '../webhooks/webhook-url-check';
 
 export class CreateTenantDto {
   @IsString()
   @Length(1, 200)
   name!: string;
 
-  /** Checked by WebhookUrlCheck (scheme, credentials, address), which answers INVALID_WEBHOOK_URL. */
+  /**
+   * Becomes the tenant's first webhook endpoint (all events). Checked by WebhookUrlCheck (scheme,
+   * credentials, address), which answers INVALID_WEBHOOK_URL.
+   */
   @IsOptional()
   @IsString()
   @Length(1, 2048)
@@ -40,7 +44,9 @@ export interface CreatedTenant {
   name: string;
   /** Shown once; only its hash is stored. The tenant's first key, named "default". */
   apiKey: string;
-  webhookSecret: string;
+  /** The first endpoint's, when webhookUrl was given (shown once); more via /v1/webhooks/endpoints. */
+  webhookEndpointId: string | null;
+  webhookSecret: string | null;
   policy: TenantPolicy;
 }
 
@@ -71,6 +77,7 @@ export class TenantsController {
   constructor(
     @Inject(TenantStore) private readonly tenants: TenantStore,
     @Inject(ApiKeyStore) private readonly apiKeys: ApiKeyStore,
+    @Inject(WebhookEndpointStore) private readonly endpoints: WebhookEndpointStore,
     @Inject(CONFIG) config: AppConfig,
   ) {
     this.webhookUrls = WebhookUrlCheck.fromConfig(config);
@@ -80,18 +87,18 @@ export class TenantsController {
   @HttpCode(201)
   async create(@Body() dto: CreateTenantDto): Promise<CreatedTenant> {
     const policy = parsePolicy(dto.policy ?? {});
-    if (dto.webhookUrl !== undefined) await this.webhookUrls.assertAllowed(dto.webhookUrl);
-    // Standard Webhooks secrets are whsec_ + base64 of 24-64 random bytes.
-    const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
-    const tenant = await this.tenants.create({
-      id: randomUUID(),
-      name: dto.name,
-      webhookUrl: dto.webhookUrl ?? null,
-      webhookSecret,
-      policy,
-    });
+    if (dto.webhookUrl !== undefined) await this.webhookUrls.assertAllowed(dto.webhookUrl, 'webhookUrl');
+    const tenant = await this.tenants.create({ id: randomUUID(), name: dto.name, policy });
+    const endpoint = dto.webhookUrl === undefined ? null : await this.endpoints.create(tenant.id, { url: dto.webhookUrl });
     const { secret } = await this.apiKeys.create(tenant.id, 'default');
-    return { id: tenant.id, name: tenant.name, apiKey: secret, webhookSecret, policy };
+    return {
+      id: tenant.id,
+      name: tenant.name,
+      apiKey: secret,
+      webhookEndpointId: endpoint?.id ?? null,
+      webhookSecret: endpoint?.secret ?? null,
+      policy,
+    };
   }
 
   @Patch(':id')

@@ -10,6 +10,7 @@ import { PlatformProcess, startApi } from '../support/platform';
 import { eventually, testConfig } from '../support/stack';
 import { TenantCredentials, createTenant, uploadFile } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { webhookIdFor } from '../../src/webhooks/event-publisher';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 
@@ -110,8 +111,11 @@ describe('DELETE /v1/uploads/:id (API and worker processes on the real stack)', 
     expect(await bucket.multipartUploads(`uploads/${tenant.id}/${id}/`)).toEqual([]);
     const view = (await api.get(`/v1/uploads/${id}`)).body;
     expect([view.status, view.outputs]).toEqual(['deleted', []]);
-    // No webhook: a deleted upload never becomes ready, rejected or failed.
-    expect(receiver.forUpload(id)).toEqual([]);
+    // The tenant hears that it was deleted, and nothing else: it never became ready, rejected or failed.
+    await eventually(() => receiver.outcomes(id)[0], 60_000, 'the upload.deleted webhook');
+    expect(receiver.outcomes(id).map((h) => [h.id, h.body.type, h.body.data.status])).toEqual([
+      [webhookIdFor(id, 'upload.deleted'), 'upload.deleted', 'deleted'],
+    ]);
   });
 
   it('deletes an upload still awaiting completion: its bytes and an unfinished multipart upload are removed', async () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { webhookIdFor } from '../../activities/notify';
+import { webhookIdFor } from '../../src/webhooks/event-publisher';
 import { workflowIdFor } from '../../workflows/contract';
 import { ApiClient } from '../support/api-client';
 import { makeVideo, probe } from '../support/media';
@@ -76,7 +76,7 @@ describe('a worker killed mid-transcode (kill -9)', () => {
     expect(await first.kill('SIGKILL')).toBeNull(); // exit code null: killed by a signal
     await eventually(() => (orphans.every((pid) => !alive(pid)) ? true : undefined), 15_000, 'ffmpeg to exit');
     expect(first.child.signalCode).toBe('SIGKILL');
-    expect(receiver.forUpload(id)).toHaveLength(0);
+    expect(receiver.outcomes(id)).toHaveLength(0);
 
     processes.push(await startWorker(env, 'worker-b'));
     const hook = await webhookFor(receiver, id, 240_000);
@@ -98,7 +98,7 @@ describe('a worker killed mid-transcode (kill -9)', () => {
 
     // Give a duplicate delivery, if there were to be one, time to arrive.
     await new Promise((r) => setTimeout(r, 3000));
-    const deliveries = receiver.forUpload(id);
+    const deliveries = receiver.outcomes(id);
     expect(new Set(deliveries.map((d) => d.id))).toEqual(new Set([webhookIdFor(id, 'upload.ready')]));
     expect(deliveries.filter((d) => d.body.type === 'upload.ready')).toHaveLength(deliveries.length);
 

@@ -135,8 +135,8 @@ describe('multipart uploads (HTTP API + worker processes, real MinIO and Tempora
     expect(view).toMatchObject({ status: 'ready', sha256: sha256(file) });
     const late = await api.post(`/v1/uploads/${created.id}/complete`);
     expect([late.status, late.body.status]).toEqual([202, 'ready']);
-    await eventually(() => (receiver.forUpload(created.id).length ? true : undefined), 60_000, 'the webhook');
-    expect(receiver.forUpload(created.id).map((h) => h.body.type)).toEqual(['upload.ready']);
+    await eventually(() => (receiver.outcomes(created.id).length ? true : undefined), 60_000, 'the webhook');
+    expect(receiver.outcomes(created.id).map((h) => h.body.type)).toEqual(['upload.ready']);
   });
 
   it('answers 409 to parts calls on uploads that take no parts, 400 to part numbers outside the plan', async () => {

@@ -227,7 +227,7 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     expect(runs).toHaveLength(1);
     const history = await temporal.workflow.getHandle(workflowIdFor(created.body.id)).fetchHistory();
     expect(history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
-    expect(receiver.forUpload(created.body.id)).toHaveLength(1);
+    expect(receiver.outcomes(created.body.id)).toHaveLength(1);
   });
 
   it('expires an upload whose bytes never arrive', async () => {

@@ -91,11 +91,11 @@ describe('webhook URLs cannot point inside (HTTP API + worker processes)', () =>
     const worker = await startWorker(strictEnv, 'worker-strict');
     processes.push(worker);
     const id = await uploadFile(new ApiClient(stackApiUrl, tenant.apiKey), Buffer.from('hello'), 'text/plain');
-    await worker.waitForLog(new RegExp(`"msg":"webhook URL refused"[^\\n]*"uploadId":"${id}"|"uploadId":"${id}"[^\\n]*"msg":"webhook URL refused"`), 120_000);
-    const line = worker.logs.split('\n').find((l) => l.includes('webhook URL refused') && l.includes(id))!;
+    await worker.waitForLog(new RegExp(`"msg":"webhook attempt failed"[^\\n]*"uploadId":"${id}"|"uploadId":"${id}"[^\\n]*"msg":"webhook attempt failed"`), 120_000);
+    const line = worker.logs.split('\n').find((l) => l.includes('webhook attempt failed') && l.includes(id))!;
     expect(JSON.parse(line)).toMatchObject({ uploadId: id, tenantId: tenant.id, category: 'loopback', reason: 'refused' });
     // The refusal is permanent (a private IP literal), so no retry will ever connect either.
-    expect(receiver.received).toHaveLength(0);
+    expect(receiver.requests).toHaveLength(0);
     // Task queues are shared by the whole suite: a worker that refuses loopback must not linger.
     await worker.stop();
   });

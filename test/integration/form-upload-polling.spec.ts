@@ -62,7 +62,7 @@ describe('a form upload found by the workflow polling storage (real Temporal, S3
 
   async function seedFormUpload(windowMs: number): Promise<Upload> {
     const tenantId = randomUUID();
-    await deps.tenants.create({ id: tenantId, name: 'polling', webhookUrl: null, webhookSecret: `whsec_${randomBytes(24).toString('base64')}` });
+    await deps.tenants.create({ id: tenantId, name: 'polling' });
     return deps.uploads.create({
       id: randomUUID(),
       tenantId,
@@ -95,7 +95,7 @@ describe('a form upload found by the workflow polling storage (real Temporal, S3
         processImage: none,
         createThumbnail: none,
         releaseWorkspace: none,
-        notifyTenant: none,
+        publishEvent: none,
         deleteIncoming: async () => ({ deleted: true }),
       },
     });

@@ -30,7 +30,7 @@ describe('storage quota for undeclared sizes (verify, PostgreSQL + S3)', () => {
   /** A tenant with `quota` bytes and `count` uploads of `png` that declared no size, bytes in place. */
   async function tenantWithUndeclaredUploads(quota: number, count: number) {
     const tenantId = randomUUID();
-    await deps.tenants.create({ id: tenantId, name: 'quota-race', webhookUrl: null, webhookSecret: 'whsec_test' });
+    await deps.tenants.create({ id: tenantId, name: 'quota-race' });
     await deps.tenants.setPolicy(tenantId, { storageQuotaBytes: quota });
     const uploads = [];
     for (let i = 0; i < count; i++) {

@@ -13,7 +13,7 @@ import {
 import { testConfig } from '../support/stack';
 
 /**
- * The workflow's own decisions (ordering, rejected vs failed, webhook give-up, expiry) on the real
+ * The workflow's own decisions (ordering, rejected vs failed, events published, expiry) on the real
  * Temporal server. Activities are stand-ins that record calls: the pipeline's real activities are
  * covered by the other integration specs and the e2e suite.
  */
@@ -43,10 +43,13 @@ describe('uploadWorkflow on the real Temporal server', () => {
     taskQueue = `workflow-spec-${randomUUID()}`;
   });
 
+  /** The calls in order, without `upload.processing`'s publication (it runs beside verify). */
+  const steps = () => calls.filter((c) => c !== 'publishEvent:upload.processing');
+
   function stubs(): Partial<Record<keyof Activities, (input: any) => Promise<unknown>>> {
     const names: Array<keyof Activities> = [
       'verifyUpload', 'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail', 'releaseWorkspace',
-      'finishUpload', 'expireUpload', 'notifyTenant', 'deleteIncoming',
+      'finishUpload', 'expireUpload', 'publishEvent', 'deleteIncoming',
     ];
     const defaults: Partial<Record<keyof Activities, unknown>> = {
       verifyUpload: { kind: 'image', detectedType: 'image/png' },
@@ -96,9 +99,9 @@ describe('uploadWorkflow on the real Temporal server', () => {
 
   it('runs the image pipeline in order, then records ready and notifies', async () => {
     await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
-    expect(calls).toEqual([
+    expect(steps()).toEqual([
       'verifyUpload', 'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail',
-      'finishUpload:ready', 'notifyTenant:upload.ready',
+      'finishUpload:ready', 'publishEvent:upload.ready',
     ]);
     // The last step on the worker frees its local copy; the earlier ones keep it.
     expect(inputs.filter((i) => ['extractMetadata', 'processImage', 'createThumbnail'].includes(i.name)).map((i) => i.input)).toEqual([
@@ -111,7 +114,7 @@ describe('uploadWorkflow on the real Temporal server', () => {
   it('frees the local copy at ingest when nothing follows (a document)', async () => {
     behaviour.verifyUpload = async () => ({ kind: 'document', detectedType: 'text/plain' });
     await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
-    expect(calls).toEqual(['verifyUpload', 'ingestOriginal', 'finishUpload:ready', 'notifyTenant:upload.ready']);
+    expect(steps()).toEqual(['verifyUpload', 'ingestOriginal', 'finishUpload:ready', 'publishEvent:upload.ready']);
     expect(inputs.find((i) => i.name === 'ingestOriginal')?.input).toMatchObject({ keepLocalCopy: false });
   });
 
@@ -126,10 +129,10 @@ describe('uploadWorkflow on the real Temporal server', () => {
       if (lost-- > 0) throw ApplicationFailure.create({ type: WORKSPACE_LOST, message: 'gone', nonRetryable: true });
     };
     await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
-    expect(calls).toEqual([
+    expect(steps()).toEqual([
       'verifyUpload', 'ingestOriginal', 'extractMetadata', 'processImage',
       'ingestOriginal', 'extractMetadata', 'processImage', 'createThumbnail',
-      'finishUpload:ready', 'notifyTenant:upload.ready',
+      'finishUpload:ready', 'publishEvent:upload.ready',
     ]);
   });
 
@@ -149,7 +152,7 @@ describe('uploadWorkflow on the real Temporal server', () => {
       status: 'rejected',
       error: { code: 'INFECTED', message: 'found Eicar' },
     });
-    expect(calls).toEqual(['verifyUpload', 'ingestOriginal', 'finishUpload:rejected', 'notifyTenant:upload.rejected']);
+    expect(steps()).toEqual(['verifyUpload', 'ingestOriginal', 'finishUpload:rejected', 'publishEvent:upload.rejected']);
   });
 
   it('releases the worker\'s local copy when a step rejects the file', async () => {
@@ -157,8 +160,8 @@ describe('uploadWorkflow on the real Temporal server', () => {
       throw ApplicationFailure.create({ type: 'CORRUPT_MEDIA', message: 'broken', nonRetryable: true });
     };
     await expect(runUpload({ complete: true })).resolves.toMatchObject({ status: 'rejected' });
-    expect(calls.slice(-4)).toEqual([
-      'processImage', 'releaseWorkspace', 'finishUpload:rejected', 'notifyTenant:upload.rejected',
+    expect(steps().slice(-4)).toEqual([
+      'processImage', 'releaseWorkspace', 'finishUpload:rejected', 'publishEvent:upload.rejected',
     ]);
   });
 
@@ -172,15 +175,17 @@ describe('uploadWorkflow on the real Temporal server', () => {
       status: 'failed',
       error: { code: 'PROCESSING_FAILED', message: 'Processing kept failing after retries; the upload was not processed' },
     });
-    expect(calls.slice(-2)).toEqual(['finishUpload:failed', 'notifyTenant:upload.failed']);
+    expect(steps().slice(-2)).toEqual(['finishUpload:failed', 'publishEvent:upload.failed']);
   });
 
-  it('keeps `ready` when the webhook endpoint never accepts', async () => {
-    behaviour.notifyTenant = async () => {
-      throw ApplicationFailure.create({ type: 'WEBHOOK_DELIVERY_FAILED', message: 'answered 500', nonRetryable: true });
-    };
-    await expect(runUpload({ complete: true })).resolves.toEqual({ status: 'ready', error: null });
+  it('announces `upload.processing` once the bytes arrived, before the outcome', async () => {
+    await runUpload({ complete: true });
+    const processing = calls.indexOf('publishEvent:upload.processing');
+    expect(calls.filter((c) => c === 'publishEvent:upload.processing')).toHaveLength(1);
+    expect(processing).toBeLessThan(calls.indexOf('finishUpload:ready'));
+    expect(calls.at(-1)).toBe('publishEvent:upload.ready');
   });
+
 
   it('the sweeper deletes the incoming object once the upload URL is dead', async () => {
     const worker = await Worker.create({
@@ -199,9 +204,9 @@ describe('uploadWorkflow on the real Temporal server', () => {
     expect(inputs).toEqual([{ name: 'deleteIncoming', input: { uploadId: 'u-1' } }]);
   });
 
-  it('expires when no complete signal arrives in time, without processing or notifying', async () => {
+  it('expires when no complete signal arrives in time, without processing, and says so', async () => {
     const result = await runUpload({ complete: false, expiresInMs: 1500 });
     expect(result.status).toBe('expired');
-    expect(calls).toEqual(['expireUpload']);
+    expect(calls).toEqual(['expireUpload', 'publishEvent:upload.expired']);
   });
 });

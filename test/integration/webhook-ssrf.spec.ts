@@ -1,14 +1,12 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger, LogEntry } from '@temporalio/worker';
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
-import { createActivities } from '../../activities';
 import { AddressPolicy } from '../../src/net/address-policy';
 import { guardedPost } from '../../src/net/guarded-post';
 import { Resolver, UrlGuard } from '../../src/net/url-guard';
-import { WebhookDeliveryError, WebhookSender } from '../../src/webhooks/webhook-sender';
+import { DeliveryAttempts } from '../../src/webhooks/delivery-attempts';
+import { WebhookPublisher } from '../../src/webhooks/event-publisher';
+import { WebhookSender } from '../../src/webhooks/webhook-sender';
 import { RealDeps, realDeps, seedUpload } from '../support/real-deps';
 
 /** A real HTTP server on 127.0.0.1 that counts TCP connections, so "never connected" is provable. */
@@ -51,7 +49,7 @@ class CountingServer {
 }
 
 const loopbackAllowed = () => new AddressPolicy(['127.0.0.1/32']);
-const message = (url: string) => ({ id: 'msg_test', url, secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`, body: { ok: true } });
+const message = (url: string) => ({ id: 'msg_test', url, secrets: [`whsec_${Buffer.alloc(32, 7).toString('base64')}`], body: { ok: true } });
 
 /** Stands in for DNS: `hooks.intake.invalid` exists only here, so the system resolver could never find it. */
 function fakeDns(answers: Record<string, string[]>) {
@@ -82,43 +80,51 @@ describe('webhooks cannot reach inside (real HTTP listeners on 127.0.0.1, Postgr
     await deps.close();
   });
 
-  /** Runs notifyTenant with a sender that has no allow-list (production's default), capturing its log. */
-  async function notifyWithoutAllowList(webhookUrl: string) {
-    const acts = createActivities({ ...deps, webhooks: new WebhookSender(5_000) });
+  /**
+   * One delivery attempt of an `upload.ready` event, made as the worker makes it but with no
+   * allow-list (production's default); returns its log lines and the delivery as recorded.
+   */
+  async function attemptWithoutAllowList(webhookUrl: string) {
     const { upload, tenantId } = await seedUpload(deps, { contentType: 'text/plain', body: Buffer.from('x'), webhookUrl });
-    const logs: LogEntry[] = [];
-    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('WARN', (entry) => logs.push(entry)) });
-    const err = await env.run(acts.notifyTenant, { uploadId: upload.id, event: 'upload.ready' as const }).catch((e: unknown) => e);
-    return { err: err as ApplicationFailure, logs, uploadId: upload.id, tenantId };
+    const publisher = new WebhookPublisher(deps.uploads, deps.storage, deps.deliveries, deps.temporal, deps.config);
+    const { deliveryIds } = await publisher.record(upload.id, 'upload.ready');
+    const attempts = new DeliveryAttempts(deps.deliveries, deps.endpoints, deps.storage, { ...deps.config, WEBHOOK_ALLOWED_PRIVATE_HOSTS: [] });
+    const logs: Array<{ message: string; meta: Record<string, unknown> }> = [];
+    const log = { info: () => undefined, warn: (message: string, meta: Record<string, unknown>) => logs.push({ message, meta }) };
+    const outcome = await attempts.attempt({ deliveryId: deliveryIds[0]!, ref: 'spec#1', nextDelayMs: 1000 }, log);
+    const delivery = (await deps.deliveries.find(tenantId, deliveryIds[0]!))!;
+    return { outcome, delivery, logs, uploadId: upload.id, tenantId };
   }
 
-  it('refuses a host name that resolves to loopback (localhost): retryable, logged, and no connection is made', async () => {
+  it('refuses a host name that resolves to loopback (localhost): retried on schedule, logged, and no connection is made', async () => {
     const receiver = await listen();
-    const { err, logs, uploadId, tenantId } = await notifyWithoutAllowList(receiver.url('localhost'));
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    expect([err.type, err.nonRetryable]).toEqual(['WEBHOOK_URL_REFUSED', false]);
-    expect(err.message).toBe(
-      `POST http://localhost:${receiver.port}/hook failed: refused: the host resolves to a private, loopback, link-local or otherwise non-public address`,
-    );
+    const { outcome, delivery, logs, uploadId, tenantId } = await attemptWithoutAllowList(receiver.url('localhost'));
+    expect(outcome).toEqual({ next: 'retry', status: 'pending' });
+    expect(delivery.attempts).toHaveLength(1);
+    expect(delivery.attempts[0]).toMatchObject({
+      statusCode: null,
+      error: `POST http://localhost:${receiver.port}/hook failed: refused: the host resolves to a private, loopback, link-local or otherwise non-public address`,
+    });
     expect(receiver.connections).toBe(0);
-    const line = logs.find((l) => l.message === 'webhook URL refused');
+    const line = logs.find((l) => l.message === 'webhook attempt failed');
     expect(line?.meta).toMatchObject({ uploadId, tenantId, reason: 'refused', host: 'localhost' });
     expect(JSON.stringify(line?.meta)).toMatch(/"category":"loopback"/);
   });
 
-  it('refuses a private IP literal for good (non-retryable) without connecting', async () => {
+  it('refuses a private IP literal for good (the delivery fails at once) without connecting', async () => {
     const receiver = await listen();
-    const { err } = await notifyWithoutAllowList(receiver.url('127.0.0.1'));
-    expect([err.type, err.nonRetryable]).toEqual(['WEBHOOK_URL_REFUSED', true]);
+    const { outcome, delivery } = await attemptWithoutAllowList(receiver.url('127.0.0.1'));
+    expect(outcome).toEqual({ next: 'done', status: 'failed' });
+    expect([delivery.status, delivery.failureReason]).toEqual(['failed', 'url_refused']);
     expect(receiver.connections).toBe(0);
   });
 
   it('reaches an allow-listed address, and nothing next to it', async () => {
     const receiver = await listen();
     const sender = new WebhookSender(5_000, new UrlGuard(new AddressPolicy(['127.0.0.2/32'])));
-    await expect(sender.send(message(receiver.url()))).rejects.toMatchObject({ refused: true });
+    await expect(sender.send(message(receiver.url()))).resolves.toMatchObject({ ok: false, refused: true });
     expect(receiver.connections).toBe(0);
-    await expect(WebhookSender.fromConfig(deps.config).send(message(receiver.url()))).resolves.toEqual({ status: 204 });
+    await expect(WebhookSender.fromConfig(deps.config).send(message(receiver.url()))).resolves.toMatchObject({ ok: true, status: 204 });
     expect(receiver.connections).toBe(1);
   });
 
@@ -126,10 +132,9 @@ describe('webhooks cannot reach inside (real HTTP listeners on 127.0.0.1, Postgr
     const target = await listen();
     const redirector = await listen((_req, res) => res.writeHead(302, { location: target.url() }).end());
     const sender = new WebhookSender(5_000, new UrlGuard(loopbackAllowed()));
-    const err = await sender.send(message(redirector.url())).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WebhookDeliveryError);
-    expect(err).toMatchObject({ status: 302, refused: false });
-    expect((err as Error).message).toMatch(/answered 302; redirects are not followed/);
+    const result = await sender.send(message(redirector.url()));
+    expect(result).toMatchObject({ ok: false, status: 302, refused: false });
+    expect(result.error).toMatch(/answered 302; redirects are not followed/);
     expect(redirector.requests).toHaveLength(1);
     expect(target.connections).toBe(0);
   });
@@ -169,7 +174,7 @@ describe('webhooks cannot reach inside (real HTTP listeners on 127.0.0.1, Postgr
     const dns = fakeDns({ 'hooks.intake.invalid': ['127.0.0.1'] });
     const sender = new WebhookSender(5_000, new UrlGuard(loopbackAllowed(), dns.resolve));
     // The system resolver cannot find *.invalid: reaching the receiver proves the pinned answer was used.
-    await expect(sender.send(message(receiver.url('hooks.intake.invalid')))).resolves.toEqual({ status: 204 });
+    await expect(sender.send(message(receiver.url('hooks.intake.invalid')))).resolves.toMatchObject({ ok: true, status: 204 });
     expect(dns.asked).toEqual(['hooks.intake.invalid']);
     expect(receiver.requests[0]!.headers.host).toBe(`hooks.intake.invalid:${receiver.port}`);
   });
@@ -178,7 +183,7 @@ describe('webhooks cannot reach inside (real HTTP listeners on 127.0.0.1, Postgr
     const receiver = await listen();
     const dns = fakeDns({ 'hooks.intake.invalid': ['93.184.215.14', '127.0.0.1'] });
     const sender = new WebhookSender(5_000, new UrlGuard(new AddressPolicy(), dns.resolve));
-    await expect(sender.send(message(receiver.url('hooks.intake.invalid')))).rejects.toMatchObject({ refused: true, permanent: false });
+    await expect(sender.send(message(receiver.url('hooks.intake.invalid')))).resolves.toMatchObject({ ok: false, refused: true, permanent: false });
     expect(receiver.connections).toBe(0);
   });
 
@@ -186,18 +191,16 @@ describe('webhooks cannot reach inside (real HTTP listeners on 127.0.0.1, Postgr
     const hangUp = await listen((req) => req.socket.destroy());
     const dns = fakeDns({ 'hooks.intake.invalid': ['127.0.0.1'] });
     const sender = new WebhookSender(5_000, new UrlGuard(loopbackAllowed(), dns.resolve));
-    const err = (await sender.send(message(`http://hooks.intake.invalid:${hangUp.port}/hook`)).catch((e: unknown) => e)) as WebhookDeliveryError;
-    expect(err.message).toBe(`POST http://hooks.intake.invalid:${hangUp.port}/hook failed: connection reset`);
-    expect(err.message).not.toContain('127.0.0.1');
-    expect(err.logFields).toMatchObject({ address: '127.0.0.1', reason: 'network' });
+    const result = await sender.send(message(`http://hooks.intake.invalid:${hangUp.port}/hook`));
+    expect(result.error).toBe(`POST http://hooks.intake.invalid:${hangUp.port}/hook failed: connection reset`);
+    expect(result.logFields).toMatchObject({ address: '127.0.0.1', reason: 'network' });
   });
 
   it('gives up on an endpoint that never answers, after the per-attempt timeout', async () => {
     const silent = await listen(() => undefined);
     const sender = new WebhookSender(300, new UrlGuard(loopbackAllowed()));
-    const err = await sender.send(message(silent.url())).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WebhookDeliveryError);
-    expect((err as Error).message).toBe(`POST ${silent.url()} failed: timed out after 300 ms`);
+    const result = await sender.send(message(silent.url()));
+    expect(result).toMatchObject({ ok: false, status: null, error: `POST ${silent.url()} failed: timed out after 300 ms` });
     expect(silent.requests).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import type { ActivityDeps, createActivities } from '../../activities';
@@ -15,13 +16,21 @@ import { objectKeys } from '../../src/storage/object-keys';
 import { ObjectStorage } from '../../src/storage/object-storage';
 import { TenantStore } from '../../src/tenants/tenant-store';
 import { UploadStore } from '../../src/uploads/upload-store';
-import { WebhookSender } from '../../src/webhooks/webhook-sender';
+import { DeliveryAttempts } from '../../src/webhooks/delivery-attempts';
+import { WebhookDeliveryStore } from '../../src/webhooks/delivery-store';
+import { WebhookEndpointStore } from '../../src/webhooks/endpoint-store';
+import { WebhookPublisher } from '../../src/webhooks/event-publisher';
 import { WorkspaceSessions } from '../../src/workspaces/workspace-sessions';
 import { testConfig } from './stack';
 
 export interface RealDeps extends ActivityDeps {
   config: AppConfig;
   dataSource: DataSource;
+  tenants: TenantStore;
+  endpoints: WebhookEndpointStore;
+  deliveries: WebhookDeliveryStore;
+  /** Starts webhook delivery workflows (on the stack's Temporal server). */
+  temporal: Client;
   close(): Promise<void>;
 }
 
@@ -36,20 +45,29 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
     ffprobePath: config.FFPROBE_PATH,
     maxInputPixels: config.MAX_IMAGE_PIXELS,
   });
+  const uploads = new UploadStore(dataSource);
+  const endpoints = new WebhookEndpointStore(dataSource);
+  const deliveries = new WebhookDeliveryStore(dataSource);
+  const temporal = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
   return {
     config,
     dataSource,
-    uploads: new UploadStore(dataSource),
+    uploads,
     tenants: new TenantStore(dataSource),
+    endpoints,
+    deliveries,
+    temporal,
     storage,
     sniffer: new TypeSniffer(),
     scanner: new ClamdScanner({ host: config.CLAMD_HOST, port: config.CLAMD_PORT, timeoutMs: 30_000 }),
     metadata,
     images: new ImageProcessor({ maxInputPixels: config.MAX_IMAGE_PIXELS }),
     videos: new VideoTranscoder({ ffmpegPath: config.FFMPEG_PATH, maxDimension: config.VIDEO_MAX_DIMENSION }),
-    webhooks: WebhookSender.fromConfig(config),
+    webhookEvents: new WebhookPublisher(uploads, storage, deliveries, temporal, config),
+    deliveryAttempts: new DeliveryAttempts(deliveries, endpoints, storage, config),
     sessions: testSessions(config.WORK_DIR),
     async close() {
+      await temporal.connection.close();
       await metadata.close();
       storage.destroy();
       await dataSource.destroy();
@@ -65,7 +83,8 @@ export function testSessions(workDir: string, workerId = `test-${randomUUID()}`)
 export interface Seeded {
   upload: Upload;
   tenantId: string;
-  webhookSecret: string;
+  /** The tenant's endpoint's secret, when `webhookUrl` was given. */
+  webhookSecret: string | null;
   /** The ETag of the object at the incoming key, as `complete` records it (undefined without a body). */
   etag: string | undefined;
 }
@@ -79,13 +98,9 @@ export async function seedUpload(
   opts: { contentType: string; body?: Buffer | string; declaredSize?: number; webhookUrl?: string },
 ): Promise<Seeded> {
   const tenantId = randomUUID();
-  const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
-  await deps.tenants.create({
-    id: tenantId,
-    name: 'integration',
-    webhookUrl: opts.webhookUrl ?? null,
-    webhookSecret,
-  });
+  await deps.tenants.create({ id: tenantId, name: 'integration' });
+  const endpoint = opts.webhookUrl ? await deps.endpoints.create(tenantId, { url: opts.webhookUrl }) : null;
+  const webhookSecret = endpoint?.secret ?? null;
   const bytes = typeof opts.body === 'string' ? await readFile(opts.body) : opts.body;
   const id = randomUUID();
   const incoming = objectKeys.incoming(tenantId, id);

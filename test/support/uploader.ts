@@ -33,6 +33,7 @@ export async function uploadFile(
   return created.body.id;
 }
 
+/** The first webhook that tells how the upload ended (`upload.processing` is not one). */
 export function webhookFor(receiver: WebhookReceiver, uploadId: string, timeoutMs = 60_000): Promise<ReceivedWebhook> {
-  return eventually(() => receiver.forUpload(uploadId)[0], timeoutMs, `the webhook for upload ${uploadId}`);
+  return eventually(() => receiver.outcomes(uploadId)[0], timeoutMs, `the webhook for upload ${uploadId}`);
 }

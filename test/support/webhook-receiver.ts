@@ -11,9 +11,14 @@ export interface ReceivedWebhook {
 
 /** A tenant's webhook endpoint on loopback: records every delivery; can be told to fail. */
 export class WebhookReceiver {
+  /** Deliveries it accepted (answered 204). */
   readonly received: ReceivedWebhook[] = [];
-  /** How many of the next deliveries to answer with 500 (and not record). */
+  /** Every request, accepted or not, in arrival order. */
+  readonly requests: ReceivedWebhook[] = [];
+  /** How many of the next deliveries to answer with 500 (and not record as received). */
   failNext = 0;
+  /** Statuses for the next requests, in order (e.g. [500, 500], [410]); then 204 again. */
+  answers: number[] = [];
   private server?: Server;
   url = '';
 
@@ -23,13 +28,11 @@ export class WebhookReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        if (this.failNext > 0) {
-          this.failNext--;
-          res.writeHead(500).end();
-          return;
-        }
-        this.received.push({ id: String(req.headers['webhook-id']), headers: req.headers, raw, body: JSON.parse(raw) });
-        res.writeHead(204).end();
+        const hook = { id: String(req.headers['webhook-id']), headers: req.headers, raw, body: JSON.parse(raw) };
+        this.requests.push(hook);
+        const status = this.failNext > 0 ? (this.failNext--, 500) : (this.answers.shift() ?? 204);
+        if (status === 204) this.received.push(hook);
+        res.writeHead(status).end(status === 204 ? undefined : `answered ${status}`);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -37,9 +40,14 @@ export class WebhookReceiver {
     return this;
   }
 
-  /** Deliveries about one upload. */
+  /** Accepted deliveries about one upload. */
   forUpload(uploadId: string): ReceivedWebhook[] {
     return this.received.filter((w) => w.body.data?.id === uploadId);
+  }
+
+  /** Accepted deliveries that tell how an upload ended (everything but `upload.processing`). */
+  outcomes(uploadId: string): ReceivedWebhook[] {
+    return this.forUpload(uploadId).filter((w) => w.body.type !== 'upload.processing');
   }
 
   /** Verifies with the `standardwebhooks` library, as a consumer would; throws on a bad signature. */

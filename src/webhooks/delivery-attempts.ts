@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig, CONFIG } from '../config/config';
+import { ObjectStorage } from '../storage/object-storage';
+import { DeliveryUpdate, PendingAttempt, WebhookDeliveryStore } from './delivery-store';
+import { WebhookEndpointStore } from './endpoint-store';
+import { SendResult, WebhookSender } from './webhook-sender';
+
+export interface AttemptInput {
+  deliveryId: string;
+  /** The workflow's name for this attempt: an activity that runs again finds its attempt on record. */
+  ref: string;
+  /** Delay before the next scheduled attempt; null: this is the last. */
+  nextDelayMs: number | null;
+  /** A replay's failure leaves the endpoint's health alone (only a whole schedule failing marks it). */
+  replay?: boolean;
+}
+
+/** `retry`: wait for the next scheduled attempt; `done`: the delivery has ended (either way). */
+export type AttemptOutcome = { next: 'retry' | 'done'; status: DeliveryUpdate['status'] };
+
+/** Where one attempt's result leaves its delivery: pure, so the rules read (and test) in one place. */
+export function afterAttempt(result: SendResult, nextDelayMs: number | null, now: Date): DeliveryUpdate {
+  if (result.ok) return { status: 'succeeded' };
+  // 410 Gone: the consumer asks for no more deliveries (the endpoint is disabled until re-enabled).
+  if (result.status === 410) return { status: 'failed', reason: 'endpoint_gone' };
+  // The URL itself is not allowed (a private IP literal): no later attempt can be allowed either.
+  if (result.refused && result.permanent) return { status: 'failed', reason: 'url_refused' };
+  if (nextDelayMs === null) return { status: 'failed', reason: 'exhausted' };
+  return { status: 'pending', nextAttemptAt: new Date(now.getTime() + nextDelayMs) };
+}
+
+export interface AttemptLog {
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+}
+
+/**
+ * One delivery attempt (the workflow schedules them): reads the delivery, its event and endpoint
+ * as they are now, signs with every live secret, sends through the outbound guard, and records the
+ * attempt with where it leaves the delivery and the endpoint's health.
+ */
+@Injectable()
+export class DeliveryAttempts {
+  private readonly sender: WebhookSender;
+
+  constructor(
+    @Inject(WebhookDeliveryStore) private readonly deliveries: WebhookDeliveryStore,
+    @Inject(WebhookEndpointStore) private readonly endpoints: WebhookEndpointStore,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {
+    this.sender = WebhookSender.fromConfig(config);
+  }
+
+  async attempt(input: AttemptInput, log: AttemptLog): Promise<AttemptOutcome> {
+    const pending = await this.deliveries.pendingAttempt(input.deliveryId);
+    // Its endpoint was deleted (and its deliveries with it).
+    if (!pending) return { next: 'done', status: 'failed' };
+    const fields = { deliveryId: pending.deliveryId, webhookId: pending.eventId, endpointId: pending.endpointId, uploadId: pending.uploadId, tenantId: pending.tenantId };
+
+    // This attempt was made already (the activity is running again): its record says how it went.
+    if (await this.deliveries.findAttempt(pending.deliveryId, input.ref)) return outcomeOf(pending.status);
+    // Delivered meanwhile (a replay got through): nothing more to send. A replay sends regardless.
+    if (pending.status === 'succeeded' && !input.replay) return outcomeOf('succeeded');
+    if (!pending.enabled) {
+      await this.deliveries.update(pending.deliveryId, { status: 'failed', reason: 'endpoint_disabled' });
+      log.info('webhook not sent: endpoint disabled', fields);
+      return outcomeOf('failed');
+    }
+
+    const at = new Date();
+    const result = await this.sender.send({ id: pending.eventId, url: pending.url, secrets: pending.secrets, body: await this.body(pending) });
+    const update = afterAttempt(result, input.nextDelayMs, at);
+    await this.deliveries.recordAttempt(
+      pending.deliveryId,
+      input.ref,
+      { at, statusCode: result.status, latencyMs: result.latencyMs, error: result.error, response: result.response },
+      update,
+    );
+    if (update.status === 'succeeded') await this.endpoints.markHealthy(pending.endpointId);
+    if (update.status === 'failed' && update.reason === 'endpoint_gone') await this.endpoints.markGone(pending.endpointId);
+    if (update.status === 'failed' && update.reason === 'exhausted' && !input.replay) await this.endpoints.markFailing(pending.endpointId);
+
+    const about = { ...fields, ref: input.ref, status: result.status, latencyMs: result.latencyMs, outcome: update.status };
+    if (result.ok) log.info('webhook delivered', about);
+    // Resolved addresses and ports (logFields) go to our log only, never to the delivery log.
+    else log.warn('webhook attempt failed', { ...about, error: result.error, ...result.logFields });
+    return outcomeOf(update.status);
+  }
+
+  /** `{type, timestamp, data}`: the event as recorded, with download URLs signed for this attempt. */
+  private async body(pending: PendingAttempt): Promise<unknown> {
+    const keys = new Map(pending.outputKeys.map((o) => [o.name, o.key]));
+    const outputs = (pending.payload.outputs as Array<{ name: string }> | undefined) ?? [];
+    const ttl = this.config.DOWNLOAD_URL_TTL_SECONDS;
+    const signed = await Promise.all(
+      outputs.map(async (o) => {
+        const key = keys.get(o.name);
+        return key ? { ...o, url: await this.storage.presignGet(key, ttl) } : o;
+      }),
+    );
+    return { type: pending.eventType, timestamp: pending.eventAt.toISOString(), data: { ...pending.payload, outputs: signed } };
+  }
+}
+
+function outcomeOf(status: DeliveryUpdate['status']): AttemptOutcome {
+  return { next: status === 'pending' ? 'retry' : 'done', status };
+}

@@ -1,0 +1,86 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, UseGuards } from '@nestjs/common';
+import { ApiKeyOnly, TenantGuard } from '../auth/guards';
+import { CurrentTenant } from '../auth/principal';
+import { errors } from '../common/errors';
+import { AppConfig, CONFIG } from '../config/config';
+import type { Tenant } from '../database/entities/tenant.entity';
+import { EndpointChanges, WebhookEndpointStore } from './endpoint-store';
+import { WebhookUrlCheck } from './webhook-url-check';
+import { EndpointView, presentEndpoint } from './webhook-views';
+import { CreateEndpointDto, UpdateEndpointDto } from './webhooks.dto';
+
+const endpointId = new ParseUUIDPipe({ exceptionFactory: () => errors.webhookEndpointNotFound() });
+
+/** The endpoint and its secret: the only answers that show a secret (creation and rotation). */
+export type EndpointWithSecret = EndpointView & { secret: string };
+
+/** A tenant's webhook endpoints (API keys only). Each URL passes the outbound guard when set. */
+@Controller('v1/webhooks/endpoints')
+@UseGuards(TenantGuard)
+@ApiKeyOnly()
+export class WebhookEndpointsController {
+  private readonly urls: WebhookUrlCheck;
+
+  constructor(
+    @Inject(WebhookEndpointStore) private readonly endpoints: WebhookEndpointStore,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {
+    this.urls = WebhookUrlCheck.fromConfig(config);
+  }
+
+  @Post()
+  @HttpCode(201)
+  async create(@CurrentTenant() tenant: Tenant, @Body() dto: CreateEndpointDto): Promise<EndpointWithSecret> {
+    await this.urls.assertAllowed(dto.url);
+    // A soft cap: two racing creations may both pass it, which costs nothing.
+    if ((await this.endpoints.count(tenant.id)) >= this.config.WEBHOOK_MAX_ENDPOINTS) {
+      throw errors.tooManyWebhookEndpoints(this.config.WEBHOOK_MAX_ENDPOINTS);
+    }
+    const endpoint = await this.endpoints.create(tenant.id, { url: dto.url, events: dto.events, description: dto.description });
+    return { ...presentEndpoint(endpoint), secret: endpoint.secret };
+  }
+
+  @Get()
+  async list(@CurrentTenant() tenant: Tenant): Promise<{ items: EndpointView[] }> {
+    return { items: (await this.endpoints.list(tenant.id)).map((e) => presentEndpoint(e)) };
+  }
+
+  @Get(':id')
+  async get(@CurrentTenant() tenant: Tenant, @Param('id', endpointId) id: string): Promise<EndpointView> {
+    const endpoint = await this.endpoints.find(tenant.id, id);
+    if (!endpoint) throw errors.webhookEndpointNotFound();
+    return presentEndpoint(endpoint);
+  }
+
+  @Patch(':id')
+  async update(@CurrentTenant() tenant: Tenant, @Param('id', endpointId) id: string, @Body() dto: UpdateEndpointDto): Promise<EndpointView> {
+    if (dto.url !== undefined) await this.urls.assertAllowed(dto.url);
+    const changes: EndpointChanges = {};
+    if (dto.url !== undefined) changes.url = dto.url;
+    if (dto.events !== undefined) changes.events = dto.events;
+    if (dto.description !== undefined) changes.description = dto.description;
+    if (dto.enabled !== undefined) changes.enabled = dto.enabled;
+    const endpoint = await this.endpoints.update(tenant.id, id, changes);
+    if (!endpoint) throw errors.webhookEndpointNotFound();
+    return presentEndpoint(endpoint);
+  }
+
+  /** Its deliveries and their log go with it. */
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@CurrentTenant() tenant: Tenant, @Param('id', endpointId) id: string): Promise<void> {
+    if (!(await this.endpoints.delete(tenant.id, id))) throw errors.webhookEndpointNotFound();
+  }
+
+  /**
+   * A new secret, shown once. For WEBHOOK_SECRET_GRACE_SECONDS every delivery carries both
+   * signatures (Standard Webhooks: space-separated), so consumers switch without missing one.
+   */
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  async rotateSecret(@CurrentTenant() tenant: Tenant, @Param('id', endpointId) id: string): Promise<EndpointWithSecret> {
+    const endpoint = await this.endpoints.rotateSecret(tenant.id, id, this.config.WEBHOOK_SECRET_GRACE_SECONDS);
+    if (!endpoint) throw errors.webhookEndpointNotFound();
+    return { ...presentEndpoint(endpoint), secret: endpoint.secret };
+  }
+}

@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { AppConfig, CONFIG } from '../config/config';
+import { ObjectStorage } from '../storage/object-storage';
+import { UploadStore } from '../uploads/upload-store';
+import { presentUpload } from '../uploads/upload-view';
+import { TASK_QUEUES, WebhookDeliveryInput, WebhookEvent, webhookEventWorkflowIdFor } from '../../workflows/contract';
+import { WebhookDeliveryStore } from './delivery-store';
+
+/**
+ * The `webhook-id` of an upload's event: derived from the upload and the type only, so every
+ * attempt, every endpoint and any re-run of the step that publishes it carries the same id.
+ */
+export function webhookIdFor(uploadId: string, event: WebhookEvent): string {
+  return `msg_${uploadId}_${event.replace('upload.', '')}`;
+}
+
+/**
+ * Turns an upload's change into an event: the status object as it is now (download URLs left out:
+ * each attempt presigns fresh ones), one delivery per endpoint that wants it, and the workflow that
+ * delivers them on the retry schedule. Every step is idempotent, so publishing twice is publishing
+ * once: the event is recorded once by its id and its workflow id refuses a second start.
+ */
+@Injectable()
+export class WebhookPublisher {
+  constructor(
+    @Inject(UploadStore) private readonly uploads: UploadStore,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(WebhookDeliveryStore) private readonly deliveries: WebhookDeliveryStore,
+    @Inject(Client) private readonly temporal: Client,
+    @Inject(CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async publish(uploadId: string, type: WebhookEvent): Promise<{ eventId: string; deliveries: number }> {
+    const { eventId, deliveryIds } = await this.record(uploadId, type);
+    if (deliveryIds.length) await this.startDelivery({ eventId, deliveryIds, scheduleMs: this.config.WEBHOOK_RETRY_SCHEDULE });
+    return { eventId, deliveries: deliveryIds.length };
+  }
+
+  /** The event and its deliveries, recorded (once); nothing is sent yet. */
+  async record(uploadId: string, type: WebhookEvent): Promise<{ eventId: string; deliveryIds: string[] }> {
+    const upload = await this.uploads.get(uploadId);
+    const outputs = await this.uploads.listOutputs(uploadId);
+    const view = await presentUpload(upload, outputs, this.storage, this.config.DOWNLOAD_URL_TTL_SECONDS);
+    const eventId = webhookIdFor(uploadId, type);
+    const deliveryIds = await this.deliveries.recordEvent({
+      id: eventId,
+      tenantId: upload.tenantId,
+      uploadId,
+      type,
+      payload: { ...view, outputs: view.outputs.map(({ url: _url, ...rest }) => rest) },
+      outputKeys: outputs.map((o) => ({ name: o.name, key: o.objectKey })),
+    });
+    return { eventId, deliveryIds };
+  }
+
+  /** Starts delivering; a second start of the same event (a re-run) is refused by Temporal and ignored. */
+  async startDelivery(input: WebhookDeliveryInput, workflowId = webhookEventWorkflowIdFor(input.eventId)): Promise<void> {
+    try {
+      await this.temporal.workflow.start('webhookDeliveryWorkflow', {
+        taskQueue: TASK_QUEUES.webhooks,
+        workflowId,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
+import { WEBHOOK_EVENT_TYPES } from '../../workflows/contract';
+import { DELIVERY_STATUSES, DeliveryStatus } from './delivery-store';
+
+const eventTypesMessage = `events must hold event types: ${WEBHOOK_EVENT_TYPES.join(', ')}`;
+
+export class CreateEndpointDto {
+  /** Checked by WebhookUrlCheck (scheme, credentials, address): INVALID_WEBHOOK_URL. */
+  @IsString()
+  @Length(1, 2048)
+  url!: string;
+
+  /** Event types to receive; left out (or null): every type, including ones added later. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @ArrayUnique()
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true, message: eventTypesMessage })
+  events?: string[] | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string | null;
+}
+
+export class UpdateEndpointDto {
+  @IsOptional()
+  @IsString()
+  @Length(1, 2048)
+  url?: string;
+
+  /** null: every event type again. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @ArrayUnique()
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true, message: eventTypesMessage })
+  events?: string[] | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string | null;
+
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class ListDeliveriesQuery {
+  @IsOptional()
+  @IsUUID()
+  endpointId?: string;
+
+  @IsOptional()
+  @IsUUID()
+  uploadId?: string;
+
+  @IsOptional()
+  @IsIn(DELIVERY_STATUSES)
+  status?: DeliveryStatus;
+
+  /** nextCursor of the previous page, as given. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
