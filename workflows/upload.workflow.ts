@@ -43,9 +43,9 @@ const verifying = proxyActivities<Activities>({
 });
 
 // Recording an event and starting its delivery: milliseconds against our own database and
-// Temporal, so like bookkeeping it never gives up. Delivery itself (and every consumer's failure)
-// happens in the event's own workflow on the webhooks queue.
-const publishing = proxyActivities<Activities>({
+// Temporal, so like bookkeeping it runs inside the workflow task and never gives up. Delivery
+// itself (and every consumer's failure) happens in the event's own workflow on the webhooks queue.
+const publishing = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -139,14 +139,9 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
     return { status: 'expired', error: { code: 'UPLOAD_EXPIRED', message: 'No upload was completed before expiresAt' } };
   }
 
-  // Announced while verify runs: the event records the upload as it is now, and delivery happens
-  // elsewhere, so processing waits for neither.
-  // It only fails when the workflow is cancelled (deleted upload), which the steps below see too.
-  const announced = durableWebhooks
-    ? publishing.publishEvent({ uploadId, event: 'upload.processing' }).catch((err) => {
-        log.warn('upload.processing was not published', { uploadId, error: String(err) });
-      })
-    : undefined;
+  // Recorded before verify starts, so the event shows the upload as `processing`; delivery happens
+  // elsewhere, so processing never waits for a consumer.
+  if (durableWebhooks) await publishing.publishEvent({ uploadId, event: 'upload.processing' });
   let outcome: ProcessedOutcome;
   try {
     const { kind } = await verifying.verifyUpload({ uploadId, etag: etag! });
@@ -159,7 +154,6 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   await bookkeeping.finishUpload({ uploadId, status: outcome.status, error: outcome.error });
   await sweeper;
   if (durableWebhooks) {
-    await announced;
     await publishing.publishEvent({ uploadId, event: `upload.${outcome.status}` });
   } else {
     await notify(uploadId, outcome.status);

@@ -108,31 +108,28 @@ export class WebhookDeliveryStore {
 
   /**
    * Records the event and, the first time only, one delivery per enabled endpoint of the tenant
-   * that wants its type. Returns the event's deliveries (the same ones on every call).
+   * that wants its type; an event no endpoint wants is not recorded at all. Returns the event's
+   * deliveries (the same ones on every call).
    */
   async recordEvent(event: NewWebhookEvent): Promise<string[]> {
-    return this.dataSource.transaction(async (tx) => {
-      const inserted: unknown[] = await tx.query(
-        `INSERT INTO webhook_events (id, tenant_id, upload_id, type, payload, output_keys)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [event.id, event.tenantId, event.uploadId, event.type, JSON.stringify(event.payload), JSON.stringify(event.outputKeys)],
-      );
-      if (inserted.length) {
-        await tx.query(
-          `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, tenant_id, upload_id, event_type, created_at)
-           SELECT gen_random_uuid(), $1, e.id, $2, $3, $4, clock_timestamp() FROM webhook_endpoints e
-           WHERE e.tenant_id = $2 AND e.enabled AND (e.events IS NULL OR $4 = ANY (e.events))
-           ORDER BY e.created_at, e.id
-           ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
-          [event.id, event.tenantId, event.uploadId, event.type],
-        );
-      }
-      const rows: Array<{ id: string }> = await tx.query(
-        `SELECT id FROM webhook_deliveries WHERE event_id = $1 ORDER BY created_at, id`,
-        [event.id],
-      );
-      return rows.map((r) => r.id);
-    });
+    await this.dataSource.query(
+      `WITH targets AS (
+         SELECT id, created_at FROM webhook_endpoints
+         WHERE tenant_id = $2 AND enabled AND (events IS NULL OR $4 = ANY (events))),
+       recorded AS (
+         INSERT INTO webhook_events (id, tenant_id, upload_id, type, payload, output_keys)
+         SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM targets)
+         ON CONFLICT (id) DO NOTHING RETURNING id)
+       INSERT INTO webhook_deliveries (id, event_id, endpoint_id, tenant_id, upload_id, event_type, created_at)
+       SELECT gen_random_uuid(), r.id, t.id, $2, $3, $4, clock_timestamp()
+       FROM recorded r CROSS JOIN (SELECT id FROM targets ORDER BY created_at, id) t`,
+      [event.id, event.tenantId, event.uploadId, event.type, JSON.stringify(event.payload), JSON.stringify(event.outputKeys)],
+    );
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM webhook_deliveries WHERE event_id = $1 ORDER BY created_at, id`,
+      [event.id],
+    );
+    return rows.map((r) => r.id);
   }
 
   /** Everything one attempt needs; null when the delivery is gone (its endpoint was deleted). */

@@ -82,7 +82,8 @@ export class WebhookSender {
         status,
         latencyMs: latency(),
         error,
-        response: body.length ? body.toString('utf8') : null,
+        // PostgreSQL text cannot hold NUL; the excerpt is for reading, not byte-exact.
+        response: body.length ? body.toString('utf8').replaceAll('\0', '') : null,
         refused: false,
         permanent: false,
         logFields: {},

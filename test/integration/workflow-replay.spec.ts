@@ -2,9 +2,10 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { loadHistories } from '../support/workflow-histories';
 
 /**
- * Every recorded upload history (image, video, rejected, expired) replays against today's workflow
- * code without a nondeterminism error: a change that would break uploads in flight fails here.
- * Such a change needs patched() (or a new workflow type), then new recordings.
+ * Every recorded upload history (image, video, rejected, expired, form upload) replays against
+ * today's workflow code without a nondeterminism error: a change that would break uploads in flight
+ * fails here. Such a change needs patched() (or a new workflow type), then new recordings, keeping
+ * the old ones (`before-webhooks-*`: recorded before durable webhooks).
  */
 describe('recorded upload workflow histories replay on the current workflow code', () => {
   beforeAll(() => Runtime.install({ logger: new DefaultLogger('WARN') }));
