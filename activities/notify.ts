@@ -31,5 +31,10 @@ export function notifyActivities({ webhookEvents, deliveryAttempts }: ActivityDe
     async attemptDelivery(input: AttemptInput): Promise<AttemptOutcome> {
       return deliveryAttempts.attempt(input, Context.current().log);
     },
+
+    /** The schedule ended and the delivery is still pending (our side failed its attempts). */
+    async giveUpDelivery({ deliveryId }: { deliveryId: string }): Promise<void> {
+      await deliveryAttempts.giveUp(deliveryId);
+    },
   };
 }

@@ -24,8 +24,8 @@ export const incomingSweepWorkflowIdFor = (uploadId: string) => `upload-${upload
 export const deletionWorkflowIdFor = (uploadId: string) => `upload-${uploadId}-deletion`;
 /** Delivers one event to every endpoint that wants it; the event id is its `webhook-id`. */
 export const webhookEventWorkflowIdFor = (eventId: string) => `webhook-${eventId}`;
-/** One more attempt of one delivery, asked for by the tenant (`nonce` tells replays apart). */
-export const webhookReplayWorkflowIdFor = (deliveryId: string, nonce: string) => `webhook-replay-${deliveryId}-${nonce}`;
+/** One more attempt of one delivery, asked for by the tenant: one at a time per delivery. */
+export const webhookReplayWorkflowIdFor = (deliveryId: string) => `webhook-replay-${deliveryId}`;
 
 export interface UploadWorkflowInput {
   uploadId: string;

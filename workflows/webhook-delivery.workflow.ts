@@ -10,6 +10,12 @@ const attempts = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
+// Settling a delivery our side could not attempt: bookkeeping that must not give up.
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 /**
  * Delivers one event (`webhook-<webhook-id>`, on the webhooks queue) to each of its endpoints, each
  * on its own schedule: wait, attempt, and stop once delivered or ended (410 Gone, endpoint
@@ -39,4 +45,7 @@ async function deliverOnSchedule(deliveryId: string, { scheduleMs, replay }: Web
       log.warn('webhook attempt could not be made', { deliveryId, attempt: i + 1, error: String(err) });
     }
   }
+  // Only reached when the last attempt could not be made: never leave the delivery pending. (A
+  // replay leaves the status alone anyway.)
+  if (!replay) await bookkeeping.giveUpDelivery({ deliveryId });
 }

@@ -45,6 +45,8 @@ export enum ErrorCode {
   TOO_MANY_WEBHOOK_ENDPOINTS = 'TOO_MANY_WEBHOOK_ENDPOINTS',
   /** A replay to an endpoint that is disabled: enable it first. */
   WEBHOOK_ENDPOINT_DISABLED = 'WEBHOOK_ENDPOINT_DISABLED',
+  /** A replay of this delivery is still running. */
+  WEBHOOK_REPLAY_IN_PROGRESS = 'WEBHOOK_REPLAY_IN_PROGRESS',
 
   // Pipeline rejections (terminal, non-retryable; the workflow's list is REJECTION_CODES in
   // workflows/contract.ts)
@@ -205,6 +207,12 @@ export const errors = {
     new AppError(
       ErrorCode.TOO_MANY_WEBHOOK_ENDPOINTS,
       `A tenant may have at most ${max} webhook endpoints; delete one first`,
+      HttpStatus.CONFLICT,
+    ),
+  webhookReplayInProgress: () =>
+    new AppError(
+      ErrorCode.WEBHOOK_REPLAY_IN_PROGRESS,
+      'A replay of this delivery is still running; try again once its attempt is in the log',
       HttpStatus.CONFLICT,
     ),
   webhookEndpointDisabled: () =>

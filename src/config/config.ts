@@ -141,8 +141,8 @@ export const configSchema = z.object({
     }),
   /** After a secret rotation, deliveries carry the old secret's signature too for this long. */
   WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
-  /** A tenant may register this many endpoints. */
-  WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().positive().default(20),
+  /** A tenant may register this many endpoints (each event's workflow holds one branch per endpoint). */
+  WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().positive().max(100).default(20),
   /** Delivery attempts one worker makes at once (I/O: each mostly waits on a consumer). */
   WORKER_MAX_CONCURRENT_DELIVERIES: z.coerce.number().int().positive().default(50),
   /**

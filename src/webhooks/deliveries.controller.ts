@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApiKeyOnly, TenantGuard } from '../auth/guards';
 import { CurrentTenant } from '../auth/principal';
 import { errors } from '../common/errors';
@@ -57,7 +57,8 @@ export class WebhookDeliveriesController {
 
   /**
    * Sends the same event again (same `webhook-id`, freshly signed) as one more attempt, whatever
-   * the delivery's status. Accepted: the attempt appears in the delivery's log once made.
+   * the delivery's status. Accepted: the attempt appears in the delivery's log once made; a
+   * failed replay changes nothing else.
    */
   @Post(':id/replay')
   @HttpCode(202)
@@ -66,10 +67,13 @@ export class WebhookDeliveriesController {
     if (!delivery) throw errors.webhookDeliveryNotFound();
     const endpoint = await this.endpoints.find(tenant.id, delivery.endpointId);
     if (!endpoint?.enabled) throw errors.webhookEndpointDisabled();
-    await this.publisher.startDelivery(
+    const started = await this.publisher.startDelivery(
       { eventId: delivery.webhookId, deliveryIds: [delivery.id], scheduleMs: [0], replay: true },
-      webhookReplayWorkflowIdFor(delivery.id, randomUUID()),
+      webhookReplayWorkflowIdFor(delivery.id),
+      WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     );
+    // One replay at a time per delivery: replays cannot pile up attempts faster than they finish.
+    if (!started) throw errors.webhookReplayInProgress();
     return presentDelivery(delivery);
   }
 }

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config/config';
 import { ObjectStorage } from '../storage/object-storage';
-import { DeliveryUpdate, PendingAttempt, WebhookDeliveryStore } from './delivery-store';
-import { WebhookEndpointStore } from './endpoint-store';
+import { DeliveryUpdate, EndpointHealth, PendingAttempt, WebhookDeliveryStore } from './delivery-store';
 import { SendResult, WebhookSender } from './webhook-sender';
 
 export interface AttemptInput {
@@ -11,7 +10,10 @@ export interface AttemptInput {
   ref: string;
   /** Delay before the next scheduled attempt; null: this is the last. */
   nextDelayMs: number | null;
-  /** A replay's failure leaves the endpoint's health alone (only a whole schedule failing marks it). */
+  /**
+   * A replay: sent whatever the delivery's status; its failure only adds to the log (the status,
+   * and the endpoint's health, stay; a 410 still disables the endpoint).
+   */
   replay?: boolean;
 }
 
@@ -27,6 +29,14 @@ export function afterAttempt(result: SendResult, nextDelayMs: number | null, now
   if (result.refused && result.permanent) return { status: 'failed', reason: 'url_refused' };
   if (nextDelayMs === null) return { status: 'failed', reason: 'exhausted' };
   return { status: 'pending', nextAttemptAt: new Date(now.getTime() + nextDelayMs) };
+}
+
+/** What an attempt's outcome does to the endpoint: heals it, disables it (410), or marks it failing. */
+export function healthAfter(update: DeliveryUpdate, replay: boolean): EndpointHealth | null {
+  if (update.status === 'succeeded') return 'healthy';
+  if (update.status !== 'failed') return null;
+  if (update.reason === 'endpoint_gone') return 'gone';
+  return update.reason === 'exhausted' && !replay ? 'failing' : null;
 }
 
 export interface AttemptLog {
@@ -45,7 +55,6 @@ export class DeliveryAttempts {
 
   constructor(
     @Inject(WebhookDeliveryStore) private readonly deliveries: WebhookDeliveryStore,
-    @Inject(WebhookEndpointStore) private readonly endpoints: WebhookEndpointStore,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {
@@ -71,15 +80,14 @@ export class DeliveryAttempts {
     const at = new Date();
     const result = await this.sender.send({ id: pending.eventId, url: pending.url, secrets: pending.secrets, body: await this.body(pending) });
     const update = afterAttempt(result, input.nextDelayMs, at);
+    const replayFailed = input.replay && update.status !== 'succeeded' && !(update.status === 'failed' && update.reason === 'endpoint_gone');
     await this.deliveries.recordAttempt(
-      pending.deliveryId,
+      { id: pending.deliveryId, endpointId: pending.endpointId },
       input.ref,
       { at, statusCode: result.status, latencyMs: result.latencyMs, error: result.error, response: result.response },
-      update,
+      replayFailed ? null : update,
+      healthAfter(update, input.replay ?? false),
     );
-    if (update.status === 'succeeded') await this.endpoints.markHealthy(pending.endpointId);
-    if (update.status === 'failed' && update.reason === 'endpoint_gone') await this.endpoints.markGone(pending.endpointId);
-    if (update.status === 'failed' && update.reason === 'exhausted' && !input.replay) await this.endpoints.markFailing(pending.endpointId);
 
     const about = { ...fields, ref: input.ref, status: result.status, latencyMs: result.latencyMs, outcome: update.status };
     if (result.ok) log.info('webhook delivered', about);
@@ -88,9 +96,15 @@ export class DeliveryAttempts {
     return outcomeOf(update.status);
   }
 
+  /** The schedule ran out without settling the delivery (our side kept failing): it is failed. */
+  async giveUp(deliveryId: string): Promise<void> {
+    await this.deliveries.endIfPending(deliveryId);
+  }
+
   /** `{type, timestamp, data}`: the event as recorded, with download URLs signed for this attempt. */
   private async body(pending: PendingAttempt): Promise<unknown> {
-    const keys = new Map(pending.outputKeys.map((o) => [o.name, o.key]));
+    // A deleted upload's outputs are gone (or about to be): no links to them.
+    const keys = new Map(pending.uploadStatus === 'deleted' ? [] : pending.outputKeys.map((o) => [o.name, o.key]));
     const outputs = (pending.payload.outputs as Array<{ name: string }> | undefined) ?? [];
     const ttl = this.config.DOWNLOAD_URL_TTL_SECONDS;
     const signed = await Promise.all(

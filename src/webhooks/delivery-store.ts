@@ -38,9 +38,23 @@ export interface Delivery {
   status: DeliveryStatus;
   failureReason: DeliveryFailure | null;
   nextAttemptAt: Date | null;
+  /** The latest MAX_LISTED_ATTEMPTS attempts, oldest first; attemptCount counts them all. */
   attempts: AttemptRecord[];
+  attemptCount: number;
   createdAt: Date;
 }
+
+/** Attempts shown per delivery: replays can add many, and a page must stay small. */
+export const MAX_LISTED_ATTEMPTS = 50;
+
+/** What an attempt does to its endpoint's health, in the same transaction. */
+export type EndpointHealth = 'healthy' | 'gone' | 'failing';
+
+const ENDPOINT_HEALTH_SQL: Record<EndpointHealth, string> = {
+  healthy: `UPDATE webhook_endpoints SET failing_since = NULL, updated_at = now() WHERE id = $1 AND failing_since IS NOT NULL`,
+  gone: `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'gone', updated_at = now() WHERE id = $1 AND enabled`,
+  failing: `UPDATE webhook_endpoints SET failing_since = now(), updated_at = now() WHERE id = $1 AND failing_since IS NULL`,
+};
 
 /** What an attempt needs, in one read: the delivery, its event and its endpoint's current state. */
 export interface PendingAttempt {
@@ -52,6 +66,8 @@ export interface PendingAttempt {
   payload: Record<string, unknown>;
   outputKeys: Array<{ name: string; key: string }>;
   uploadId: string;
+  /** The upload's status now: a deleted upload's outputs get no download URLs. */
+  uploadStatus: string | null;
   tenantId: string;
   endpointId: string;
   url: string;
@@ -137,10 +153,12 @@ export class WebhookDeliveryStore {
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT d.id, d.status, d.tenant_id, d.upload_id, ev.id AS event_id, ev.type, ev.created_at AS event_at,
               ev.payload, ev.output_keys, e.id AS endpoint_id, e.url, e.enabled, e.secret,
-              CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret
+              CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret,
+              u.status AS upload_status
        FROM webhook_deliveries d
        JOIN webhook_events ev ON ev.id = d.event_id
        JOIN webhook_endpoints e ON e.id = d.endpoint_id
+       LEFT JOIN uploads u ON u.id = d.upload_id
        WHERE d.id = $1`,
       [deliveryId],
     );
@@ -155,6 +173,7 @@ export class WebhookDeliveryStore {
       payload: r.payload as Record<string, unknown>,
       outputKeys: r.output_keys as PendingAttempt['outputKeys'],
       uploadId: r.upload_id as string,
+      uploadStatus: (r.upload_status as string | null) ?? null,
       tenantId: r.tenant_id as string,
       endpointId: r.endpoint_id as string,
       url: r.url as string,
@@ -173,32 +192,54 @@ export class WebhookDeliveryStore {
     return rows[0] ? toAttempt(rows[0]) : null;
   }
 
-  /** Records an attempt (once per ref) and where it leaves the delivery, together. */
-  async recordAttempt(deliveryId: string, ref: string, attempt: AttemptRecord, update: DeliveryUpdate): Promise<void> {
+  /**
+   * Records an attempt (once per ref), where it leaves the delivery (`update`; null: unchanged)
+   * and the endpoint's health, all in one transaction: a retry of the activity finds the attempt
+   * and everything it implied already done. A delivery that succeeded stays succeeded.
+   */
+  async recordAttempt(
+    delivery: { id: string; endpointId: string },
+    ref: string,
+    attempt: AttemptRecord,
+    update: DeliveryUpdate | null,
+    health: EndpointHealth | null,
+  ): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      await tx.query(
+      const inserted: unknown[] = await tx.query(
         `INSERT INTO webhook_attempts (delivery_id, ref, at, status_code, latency_ms, error, response_excerpt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (delivery_id, ref) DO NOTHING`,
-        [deliveryId, ref, attempt.at, attempt.statusCode, attempt.latencyMs, attempt.error, attempt.response],
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (delivery_id, ref) DO NOTHING RETURNING id`,
+        [delivery.id, ref, attempt.at, attempt.statusCode, attempt.latencyMs, attempt.error, attempt.response],
       );
-      await this.update(deliveryId, update, tx.query.bind(tx));
+      if (!inserted.length) return;
+      if (update) await this.update(delivery.id, update, tx.query.bind(tx));
+      if (health) await tx.query(ENDPOINT_HEALTH_SQL[health], [delivery.endpointId]);
     });
   }
 
-  /** Ends or reschedules a delivery without an attempt (its endpoint was disabled meanwhile). */
+  /** Ends or reschedules a delivery; never one that succeeded (a replay may have got through meanwhile). */
   async update(
     deliveryId: string,
     update: DeliveryUpdate,
     query: (sql: string, params: unknown[]) => Promise<unknown> = (sql, params) => this.dataSource.query(sql, params),
   ): Promise<void> {
     await query(
-      `UPDATE webhook_deliveries SET status = $2, next_attempt_at = $3, failure_reason = $4, updated_at = now() WHERE id = $1`,
+      `UPDATE webhook_deliveries SET status = $2, next_attempt_at = $3, failure_reason = $4, updated_at = now()
+       WHERE id = $1 AND status <> 'succeeded'`,
       [
         deliveryId,
         update.status,
         update.status === 'pending' ? update.nextAttemptAt : null,
         update.status === 'failed' ? update.reason : null,
       ],
+    );
+  }
+
+  /** The schedule ended without the delivery being settled (our side kept failing): it is failed. */
+  async endIfPending(deliveryId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET status = 'failed', failure_reason = 'exhausted', next_attempt_at = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'pending'`,
+      [deliveryId],
     );
   }
 
@@ -241,16 +282,24 @@ export class WebhookDeliveryStore {
     return rows.map((row) => ({ delivery: toDelivery(row, attempts), position: { at: row.position_at, id: row.id } }));
   }
 
-  /** Attempts of several deliveries in one query, oldest first. */
-  private async attemptsOf(deliveryIds: string[]): Promise<Map<string, AttemptRecord[]>> {
-    const byDelivery = new Map<string, AttemptRecord[]>(deliveryIds.map((id) => [id, []]));
+  /** The latest attempts of several deliveries in one query, oldest first, with each one's total. */
+  private async attemptsOf(deliveryIds: string[]): Promise<Map<string, { attempts: AttemptRecord[]; count: number }>> {
+    const byDelivery = new Map(deliveryIds.map((id) => [id, { attempts: [] as AttemptRecord[], count: 0 }]));
     if (!deliveryIds.length) return byDelivery;
-    const rows: AttemptRow[] = await this.dataSource.query(
-      `SELECT delivery_id, at, status_code, latency_ms, error, response_excerpt FROM webhook_attempts
-       WHERE delivery_id = ANY ($1::uuid[]) ORDER BY at, id`,
-      [deliveryIds],
+    const rows: Array<AttemptRow & { total: string }> = await this.dataSource.query(
+      `SELECT delivery_id, at, status_code, latency_ms, error, response_excerpt, total FROM (
+         SELECT a.*, row_number() OVER (PARTITION BY delivery_id ORDER BY at DESC, id DESC) AS newest,
+                count(*) OVER (PARTITION BY delivery_id) AS total
+         FROM webhook_attempts a WHERE delivery_id = ANY ($1::uuid[])) x
+       WHERE newest <= $2 ORDER BY at, id`,
+      [deliveryIds, MAX_LISTED_ATTEMPTS],
     );
-    for (const row of rows) byDelivery.get(row.delivery_id)?.push(toAttempt(row));
+    for (const row of rows) {
+      const entry = byDelivery.get(row.delivery_id);
+      if (!entry) continue;
+      entry.attempts.push(toAttempt(row));
+      entry.count = Number(row.total);
+    }
     return byDelivery;
   }
 }
@@ -265,7 +314,8 @@ function toAttempt(row: AttemptRow): AttemptRecord {
   };
 }
 
-function toDelivery(row: DeliveryRow, attempts: Map<string, AttemptRecord[]>): Delivery {
+function toDelivery(row: DeliveryRow, attempts: Map<string, { attempts: AttemptRecord[]; count: number }>): Delivery {
+  const listed = attempts.get(row.id);
   return {
     id: row.id,
     webhookId: row.event_id,
@@ -275,7 +325,8 @@ function toDelivery(row: DeliveryRow, attempts: Map<string, AttemptRecord[]>): D
     status: row.status,
     failureReason: row.failure_reason,
     nextAttemptAt: row.next_attempt_at,
-    attempts: attempts.get(row.id) ?? [],
+    attempts: listed?.attempts ?? [],
+    attemptCount: listed?.count ?? 0,
     createdAt: row.created_at,
   };
 }

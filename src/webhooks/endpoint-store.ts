@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, IsNull, Not, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { WebhookEndpoint } from '../database/entities/webhook-endpoint.entity';
 
 /** Standard Webhooks secrets are `whsec_` + base64 of 24-64 random bytes. */
@@ -21,34 +21,45 @@ export type EndpointChanges = Partial<Pick<WebhookEndpoint, 'url' | 'description
 export class WebhookEndpointStore {
   private readonly endpoints: Repository<WebhookEndpoint>;
 
-  constructor(@Inject(DataSource) dataSource: DataSource) {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     this.endpoints = dataSource.getRepository(WebhookEndpoint);
   }
 
+  /**
+   * Creates the endpoint unless the tenant has `max` already (null then). Creations of one tenant
+   * are serialised by an advisory lock, so racing requests cannot pass the cap together.
+   */
+  async createWithinLimit(tenantId: string, endpoint: NewEndpoint, max: number): Promise<WebhookEndpoint | null> {
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 11))`, [tenantId]);
+      const repo = tx.getRepository(WebhookEndpoint);
+      if ((await repo.countBy({ tenantId })) >= max) return null;
+      return repo.save(this.newEndpoint(tenantId, endpoint));
+    });
+  }
+
   create(tenantId: string, endpoint: NewEndpoint): Promise<WebhookEndpoint> {
-    return this.endpoints.save(
-      this.endpoints.create({
-        id: randomUUID(),
-        tenantId,
-        url: endpoint.url,
-        description: endpoint.description ?? null,
-        events: endpoint.events ?? null,
-        enabled: true,
-        disabledReason: null,
-        failingSince: null,
-        secret: newWebhookSecret(),
-        previousSecret: null,
-        previousSecretExpiresAt: null,
-      }),
-    );
+    return this.endpoints.save(this.newEndpoint(tenantId, endpoint));
+  }
+
+  private newEndpoint(tenantId: string, endpoint: NewEndpoint): WebhookEndpoint {
+    return this.endpoints.create({
+      id: randomUUID(),
+      tenantId,
+      url: endpoint.url,
+      description: endpoint.description ?? null,
+      events: endpoint.events ?? null,
+      enabled: true,
+      disabledReason: null,
+      failingSince: null,
+      secret: newWebhookSecret(),
+      previousSecret: null,
+      previousSecretExpiresAt: null,
+    });
   }
 
   list(tenantId: string): Promise<WebhookEndpoint[]> {
     return this.endpoints.find({ where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } });
-  }
-
-  count(tenantId: string): Promise<number> {
-    return this.endpoints.countBy({ tenantId });
   }
 
   find(tenantId: string, id: string): Promise<WebhookEndpoint | null> {
@@ -91,19 +102,5 @@ export class WebhookEndpointStore {
       .where('tenant_id = :tenantId AND id = :id', { tenantId, id, grace: graceSeconds })
       .execute();
     return (result.affected ?? 0) > 0 ? this.find(tenantId, id) : null;
-  }
-
-  /** The consumer answered 410 Gone: it asked for no more deliveries until re-enabled. */
-  async markGone(id: string): Promise<void> {
-    await this.endpoints.update({ id, enabled: true }, { enabled: false, disabledReason: 'gone' });
-  }
-
-  /** A delivery ran out of attempts. The first time counts: `failingSince` is when it started. */
-  async markFailing(id: string): Promise<void> {
-    await this.endpoints.update({ id, failingSince: IsNull() }, { failingSince: () => 'now()' } as never);
-  }
-
-  async markHealthy(id: string): Promise<void> {
-    await this.endpoints.update({ id, failingSince: Not(IsNull()) } as never, { failingSince: null });
   }
 }

@@ -32,11 +32,13 @@ export class WebhookEndpointsController {
   @HttpCode(201)
   async create(@CurrentTenant() tenant: Tenant, @Body() dto: CreateEndpointDto): Promise<EndpointWithSecret> {
     await this.urls.assertAllowed(dto.url);
-    // A soft cap: two racing creations may both pass it, which costs nothing.
-    if ((await this.endpoints.count(tenant.id)) >= this.config.WEBHOOK_MAX_ENDPOINTS) {
-      throw errors.tooManyWebhookEndpoints(this.config.WEBHOOK_MAX_ENDPOINTS);
-    }
-    const endpoint = await this.endpoints.create(tenant.id, { url: dto.url, events: dto.events, description: dto.description });
+    // Every event fans out to each endpoint in one workflow: the cap bounds that workflow too.
+    const endpoint = await this.endpoints.createWithinLimit(
+      tenant.id,
+      { url: dto.url, events: dto.events, description: dto.description },
+      this.config.WEBHOOK_MAX_ENDPOINTS,
+    );
+    if (!endpoint) throw errors.tooManyWebhookEndpoints(this.config.WEBHOOK_MAX_ENDPOINTS);
     return { ...presentEndpoint(endpoint), secret: endpoint.secret };
   }
 

@@ -55,17 +55,27 @@ export class WebhookPublisher {
     return { eventId, deliveryIds };
   }
 
-  /** Starts delivering; a second start of the same event (a re-run) is refused by Temporal and ignored. */
-  async startDelivery(input: WebhookDeliveryInput, workflowId = webhookEventWorkflowIdFor(input.eventId)): Promise<void> {
+  /**
+   * Starts delivering; false when a workflow with that id exists already. An event's workflow
+   * never runs twice (a re-run of the step that published it is refused); a replay's may run again
+   * once the previous one has finished.
+   */
+  async startDelivery(
+    input: WebhookDeliveryInput,
+    workflowId = webhookEventWorkflowIdFor(input.eventId),
+    workflowIdReusePolicy: WorkflowIdReusePolicy = WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  ): Promise<boolean> {
     try {
       await this.temporal.workflow.start('webhookDeliveryWorkflow', {
         taskQueue: TASK_QUEUES.webhooks,
         workflowId,
         args: [input],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdReusePolicy,
       });
+      return true;
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw err;
     }
   }
 }

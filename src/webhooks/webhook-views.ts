@@ -31,6 +31,8 @@ export interface DeliveryView {
   status: DeliveryStatus;
   failureReason: DeliveryFailure | null;
   nextAttemptAt: string | null;
+  /** All attempts made; `attempts` lists the latest 50 of them. */
+  attemptCount: number;
   attempts: Array<{ at: string; statusCode: number | null; latencyMs: number | null; error: string | null; response: string | null }>;
   createdAt: string;
 }
@@ -67,6 +69,7 @@ export function presentDelivery(delivery: Delivery): DeliveryView {
     status: delivery.status,
     failureReason: delivery.failureReason,
     nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+    attemptCount: delivery.attemptCount,
     attempts: delivery.attempts.map((a) => ({
       at: a.at.toISOString(),
       statusCode: a.statusCode,

@@ -1,5 +1,21 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { WEBHOOK_EVENT_TYPES } from '../../workflows/contract';
 import { DELIVERY_STATUSES, DeliveryStatus } from './delivery-store';
 
@@ -26,8 +42,11 @@ export class CreateEndpointDto {
   description?: string | null;
 }
 
+/** Fields that may be left out but not set to null (IsOptional alone would let null through). */
+const unlessAbsent = ValidateIf((_dto, value) => value !== undefined);
+
 export class UpdateEndpointDto {
-  @IsOptional()
+  @unlessAbsent
   @IsString()
   @Length(1, 2048)
   url?: string;
@@ -46,7 +65,7 @@ export class UpdateEndpointDto {
   @MaxLength(500)
   description?: string | null;
 
-  @IsOptional()
+  @unlessAbsent
   @IsBoolean()
   enabled?: boolean;
 }

@@ -113,6 +113,42 @@ describe('webhook events and their delivery (Temporal, PostgreSQL, S3, HTTP cons
     await deps.temporal.workflow.getHandle(webhookEventWorkflowIdFor(ready.eventId)).result();
   });
 
+  it('a late failure never undoes a success: a failed replay and a stale scheduled attempt leave it succeeded', async () => {
+    const { upload, tenantId, endpoint } = await readyUpload();
+    const { eventId } = await deps.webhookEvents.publish(upload.id, 'upload.ready');
+    await deps.temporal.workflow.getHandle(webhookEventWorkflowIdFor(eventId)).result();
+    const [row] = await deps.deliveries.listPage(tenantId, {}, undefined, 1);
+    const deliveryId = row!.delivery.id;
+    const log = { info: () => undefined, warn: () => undefined };
+
+    receiver.answers.push(500);
+    // A replay that fails, then the record of a scheduled attempt that was in flight when it succeeded.
+    expect(await deps.deliveryAttempts.attempt({ deliveryId, ref: 'replay#1', nextDelayMs: null, replay: true }, log)).toEqual({ next: 'done', status: 'failed' });
+    const stale = { at: new Date(), statusCode: 500, latencyMs: 5, error: 'answered 500', response: null };
+    await deps.deliveries.recordAttempt({ id: deliveryId, endpointId: endpoint.id }, 'stale#1', stale, { status: 'failed', reason: 'exhausted' }, null);
+    const after = (await deps.deliveries.find(tenantId, deliveryId))!;
+    expect([after.status, after.attemptCount, after.attempts.map((a) => a.statusCode)]).toEqual(['succeeded', 3, [204, 500, 500]]);
+    expect((await deps.endpoints.find(tenantId, endpoint.id))?.failingSince).toBeNull();
+  });
+
+  it('an attempt that runs again (activity retry) finds itself on record and sends nothing', async () => {
+    const { upload, tenantId } = await readyUpload();
+    const { deliveryIds } = await deps.webhookEvents.record(upload.id, 'upload.ready');
+    const log = { info: () => undefined, warn: () => undefined };
+    const input = { deliveryId: deliveryIds[0]!, ref: 'spec#1', nextDelayMs: null };
+    expect(await deps.deliveryAttempts.attempt(input, log)).toEqual({ next: 'done', status: 'succeeded' });
+    expect(await deps.deliveryAttempts.attempt(input, log)).toEqual({ next: 'done', status: 'succeeded' });
+    expect(receiver.requests.filter((r) => r.body.data.id === upload.id)).toHaveLength(1);
+    expect((await deps.deliveries.find(tenantId, deliveryIds[0]!))?.attemptCount).toBe(1);
+  });
+
+  it('racing endpoint creations cannot pass the cap together', async () => {
+    const { tenantId } = await readyUpload();
+    const made = await Promise.all(Array.from({ length: 6 }, () => deps.endpoints.createWithinLimit(tenantId, { url: receiver.url }, 3)));
+    expect(made.filter(Boolean)).toHaveLength(2); // readyUpload made the first
+    expect(await deps.endpoints.list(tenantId)).toHaveLength(3);
+  });
+
   it('410 Gone ends the delivery and disables the endpoint until it is enabled again', async () => {
     const { upload, tenantId, endpoint } = await readyUpload();
     receiver.answers.push(410);

@@ -64,7 +64,7 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
     images: new ImageProcessor({ maxInputPixels: config.MAX_IMAGE_PIXELS }),
     videos: new VideoTranscoder({ ffmpegPath: config.FFMPEG_PATH, maxDimension: config.VIDEO_MAX_DIMENSION }),
     webhookEvents: new WebhookPublisher(uploads, storage, deliveries, temporal, config),
-    deliveryAttempts: new DeliveryAttempts(deliveries, endpoints, storage, config),
+    deliveryAttempts: new DeliveryAttempts(deliveries, storage, config),
     sessions: testSessions(config.WORK_DIR),
     async close() {
       await temporal.connection.close();

@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { afterAttempt } from '../../src/webhooks/delivery-attempts';
+import { afterAttempt, healthAfter } from '../../src/webhooks/delivery-attempts';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../../src/webhooks/retry-schedule';
 import { SendResult, signatures } from '../../src/webhooks/webhook-sender';
 
@@ -54,6 +54,18 @@ describe('where an attempt leaves its delivery', () => {
   it('a URL refused for good ends it; one refused because of what its name resolves to is retried', () => {
     expect(afterAttempt(result({ status: null, refused: true, permanent: true }), 5000, now)).toEqual({ status: 'failed', reason: 'url_refused' });
     expect(afterAttempt(result({ status: null, refused: true, permanent: false }), 5000, now)).toMatchObject({ status: 'pending' });
+  });
+});
+
+describe("what an attempt does to its endpoint's health", () => {
+  it('a success heals; 410 disables; an exhausted schedule marks failing, a replay never does', () => {
+    expect(healthAfter({ status: 'succeeded' }, false)).toBe('healthy');
+    expect(healthAfter({ status: 'succeeded' }, true)).toBe('healthy');
+    expect(healthAfter({ status: 'failed', reason: 'endpoint_gone' }, true)).toBe('gone');
+    expect(healthAfter({ status: 'failed', reason: 'exhausted' }, false)).toBe('failing');
+    expect(healthAfter({ status: 'failed', reason: 'exhausted' }, true)).toBeNull();
+    expect(healthAfter({ status: 'failed', reason: 'url_refused' }, false)).toBeNull();
+    expect(healthAfter({ status: 'pending', nextAttemptAt: new Date() }, false)).toBeNull();
   });
 });
 

@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Webhooks become durable and visible: several endpoints per tenant (each with its own secret,
  * rotated with a grace period), one event per upload change, one delivery per (event, endpoint),
  * and every attempt on record. A tenant's old single webhookUrl becomes its first endpoint, with
- * the secret its consumers already verify with.
+ * the secret its consumers already verify with and the event types it always received.
  */
 export class WebhookEndpoints1764300000000 implements MigrationInterface {
   name = 'WebhookEndpoints1764300000000';
@@ -72,20 +72,26 @@ export class WebhookEndpoints1764300000000 implements MigrationInterface {
         UNIQUE (delivery_id, ref)
       )`);
 
+    // The old endpoint keeps receiving what it always did; the tenant opts into the new types.
     await q.query(`
-      INSERT INTO webhook_endpoints (id, tenant_id, url, secret, created_at)
-      SELECT gen_random_uuid(), id, webhook_url, webhook_secret, created_at FROM tenants WHERE webhook_url IS NOT NULL`);
-    await q.query(`ALTER TABLE tenants DROP COLUMN webhook_url, DROP COLUMN webhook_secret`);
+      INSERT INTO webhook_endpoints (id, tenant_id, url, secret, events, created_at)
+      SELECT gen_random_uuid(), id, webhook_url, webhook_secret, '{upload.ready,upload.rejected,upload.failed}', created_at
+      FROM tenants WHERE webhook_url IS NOT NULL`);
+    // Kept (unused from now on) so processes of the previous release keep working during a rolling
+    // deploy; a later migration drops them.
+    await q.query(`ALTER TABLE tenants ALTER COLUMN webhook_secret DROP NOT NULL`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE tenants ADD COLUMN webhook_url text, ADD COLUMN webhook_secret text`);
-    // Each tenant's oldest endpoint is the one the old schema can hold.
+    // Tenants created since have no old-style secret: their oldest endpoint's, or a fresh one.
     await q.query(`
       UPDATE tenants t SET webhook_url = e.url, webhook_secret = e.secret
       FROM (SELECT DISTINCT ON (tenant_id) tenant_id, url, secret FROM webhook_endpoints ORDER BY tenant_id, created_at) e
-      WHERE e.tenant_id = t.id`);
-    await q.query(`UPDATE tenants SET webhook_secret = 'whsec_' || encode(decode(md5(random()::text) || md5(random()::text), 'hex'), 'base64') WHERE webhook_secret IS NULL`);
+      WHERE e.tenant_id = t.id AND t.webhook_secret IS NULL`);
+    await q.query(`
+      UPDATE tenants SET webhook_secret = 'whsec_' || encode(decode(
+        replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''), 'hex'), 'base64')
+      WHERE webhook_secret IS NULL`);
     await q.query(`ALTER TABLE tenants ALTER COLUMN webhook_secret SET NOT NULL`);
     await q.query(`DROP TABLE webhook_attempts`);
     await q.query(`DROP TABLE webhook_deliveries`);
