@@ -58,7 +58,7 @@ describe('webhook delivery (HTTP API + worker processes)', () => {
     const consumer = await receiver();
     // The first endpoint made by the operator's tenant creation signs with the answer's webhookSecret.
     const created = await new ApiClient(apiUrl, ADMIN_TOKEN).post('/v1/admin/tenants', { name: 'retries', webhookUrl: consumer.url });
-    const owner = new WebhookTenant(new ApiClient(apiUrl, created.body.apiKey));
+    const owner = new WebhookTenant(apiUrl, created.body.apiKey);
     const endpointId: string = created.body.webhookEndpointId;
     expect((await owner.api.call('PATCH', `/v1/webhooks/endpoints/${endpointId}`, { events: ['upload.ready'] })).status).toBe(200);
     consumer.answers = [500, 500];

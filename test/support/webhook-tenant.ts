@@ -7,13 +7,20 @@ import { eventually } from './stack';
  * the delivery log. Each e2e test makes its own tenant, so no test sees another's deliveries.
  */
 export class WebhookTenant {
-  constructor(readonly api: ApiClient) {}
+  readonly api: ApiClient;
+
+  constructor(
+    apiUrl: string,
+    readonly apiKey: string,
+  ) {
+    this.api = new ApiClient(apiUrl, apiKey);
+  }
 
   /** A tenant without a webhook URL (so without endpoints), made by the operator. */
   static async create(apiUrl: string, adminToken: string): Promise<WebhookTenant> {
     const res = await new ApiClient(apiUrl, adminToken).post('/v1/admin/tenants', { name: 'webhooks-e2e' });
     if (res.status !== 201) throw new Error(`tenant creation answered ${res.status}: ${JSON.stringify(res.body)}`);
-    return new WebhookTenant(new ApiClient(apiUrl, res.body.apiKey));
+    return new WebhookTenant(apiUrl, res.body.apiKey);
   }
 
   async addEndpoint(url: string, events?: string[]): Promise<EndpointView & { secret: string }> {
