@@ -11,7 +11,7 @@ export interface ReceivedWebhook {
 
 /** A tenant's webhook endpoint on loopback: records every delivery; can be told to fail. */
 export class WebhookReceiver {
-  /** Deliveries it accepted (answered 204). */
+  /** Deliveries it accepted (answered 2xx). */
   readonly received: ReceivedWebhook[] = [];
   /** Every request, accepted or not, in arrival order. */
   readonly requests: ReceivedWebhook[] = [];
@@ -19,6 +19,12 @@ export class WebhookReceiver {
   failNext = 0;
   /** Statuses for the next requests, in order (e.g. [500, 500], [410]); then 204 again. */
   answers: number[] = [];
+  /** What non-204 answers carry (e.g. a big body, to see what the delivery log keeps of it). */
+  answerBody?: string;
+  /** The Location of 3xx answers: a redirect the sender must not follow. */
+  redirectTo?: string;
+  /** TCP connections accepted so far. */
+  connections = 0;
   private server?: Server;
   url = '';
 
@@ -31,10 +37,12 @@ export class WebhookReceiver {
         const hook = { id: String(req.headers['webhook-id']), headers: req.headers, raw, body: JSON.parse(raw) };
         this.requests.push(hook);
         const status = this.failNext > 0 ? (this.failNext--, 500) : (this.answers.shift() ?? 204);
-        if (status === 204) this.received.push(hook);
-        res.writeHead(status).end(status === 204 ? undefined : `answered ${status}`);
+        if (status >= 200 && status <= 299) this.received.push(hook);
+        const headers = status >= 300 && status <= 399 && this.redirectTo ? { location: this.redirectTo } : {};
+        res.writeHead(status, headers).end(status === 204 ? undefined : (this.answerBody ?? `answered ${status}`));
       });
     });
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhooks`;
     return this;
