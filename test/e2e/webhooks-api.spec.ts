@@ -220,7 +220,12 @@ describe('webhook endpoints and delivery log (HTTP API + worker processes)', () 
       const { id } = await owner.addEndpoint(url);
       const res = await owner.api.call('PATCH', `/v1/webhooks/endpoints/${id}`, { events: ['upload.nope'] });
       expect([res.status, res.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
-      expect((await owner.endpoint(id)).events).toBeNull();
+      // null may reset events (every type) but cannot switch an endpoint or its URL to nothing.
+      for (const body of [{ enabled: null }, { url: null }, { enabled: 'yes' }]) {
+        const patched = await owner.api.call('PATCH', `/v1/webhooks/endpoints/${id}`, body);
+        expect([body, patched.status, patched.body.error.code]).toEqual([body, 400, 'VALIDATION_FAILED']);
+      }
+      expect(await owner.endpoint(id)).toMatchObject({ events: null, enabled: true, url });
     });
 
     it('refuses private URLs with 400 INVALID_WEBHOOK_URL at creation and on change', async () => {
