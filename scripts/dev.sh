@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command starts the whole platform: toolchain, build, Temporal, MinIO, clamd, PostgreSQL,
-# migrations, API, worker and a webhook sink, with logs in .run/dev. Stays in the foreground;
+# migrations, API, the two workers and a webhook sink, with logs in .run/dev. Stays in the foreground;
 # Ctrl-C (or SIGTERM) stops everything it started. Every value below can be overridden from the
 # environment, e.g. `PORT=3100 S3_PORT=9100 scripts/dev.sh`.
 set -euo pipefail
@@ -46,8 +46,13 @@ wait_ready webhook-sink http_ok "http://127.0.0.1:$WEBHOOK_SINK_PORT/"
 require_free_ports api "$PORT"
 start_bg api "$RUN_DIR/api.log" node dist/src/main.js
 wait_ready api http_ok "$API_URL/health"
-# The worker has no port to probe; the wait loop below notices if it dies.
-start_bg worker "$RUN_DIR/worker.log" node dist/src/worker.js
+# Two workers, as in production: the light one runs workflows, images, scans and webhooks; the
+# transcode one owns the CPU for video, about one job per core. Neither has a port to probe; the
+# wait loop below notices if one dies.
+TRANSCODE_CONCURRENCY=${TRANSCODE_CONCURRENCY:-$(nproc)}
+WORKER_QUEUES=uploads,webhooks start_bg worker "$RUN_DIR/worker.log" node dist/src/worker.js
+WORKER_QUEUES=transcode WORKER_MAX_CONCURRENT_TRANSCODES=$TRANSCODE_CONCURRENCY \
+  start_bg transcoder "$RUN_DIR/transcoder.log" node dist/src/worker.js
 
 # A tenant to try the API with. Cached, and reused while the API still accepts its key
 # (404 for an unknown upload); 401 means the database no longer knows it, so make a new one.
@@ -89,6 +94,7 @@ Intake is running.
   Uppy           companionEndpoint $API_URL/v1/uppy/<upload token>   (POST $API_URL/v1/upload-tokens)
   CORS origins   ${CORS_ORIGINS:-none}   (pages allowed to upload from a browser)
   Redis          ${REDIS_URL:-redis://127.0.0.1:6379}   (tus locks, rate limits)
+  Workers        worker (uploads, webhooks) and transcoder (video, $TRANSCODE_CONCURRENCY at once)
   Logs           $RUN_DIR/*.log
 
 Try it:
