@@ -1,33 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
+import { LIST_DEFAULT_LIMIT, PageQuery } from '../common/page-query';
 import { AppConfig, CONFIG } from '../config/config';
 import { UPLOAD_STATUSES, UploadStatus } from '../database/entities/upload.entity';
 import { ObjectStorage } from '../storage/object-storage';
 import { UploadStore } from './upload-store';
 import { UploadView, presentUpload } from './upload-view';
 
-export const LIST_DEFAULT_LIMIT = 20;
-export const LIST_MAX_LIMIT = 100;
-
-export class ListUploadsQuery {
+export class ListUploadsQuery extends PageQuery {
   @IsOptional()
   @IsIn(UPLOAD_STATUSES)
   status?: UploadStatus;
-
-  /** nextCursor of the previous page, as given. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(LIST_MAX_LIMIT)
-  limit?: number;
 }
 
 export interface UploadPage {

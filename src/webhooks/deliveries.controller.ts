@@ -4,6 +4,7 @@ import { ApiKeyOnly, TenantGuard } from '../auth/guards';
 import { CurrentTenant } from '../auth/principal';
 import { errors } from '../common/errors';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
+import { LIST_DEFAULT_LIMIT } from '../common/page-query';
 import type { Tenant } from '../database/entities/tenant.entity';
 import { WebhookDeliveryStore } from './delivery-store';
 import { WebhookEndpointStore } from './endpoint-store';
@@ -13,8 +14,6 @@ import { ListDeliveriesQuery } from './webhooks.dto';
 import { webhookReplayWorkflowIdFor } from '../../workflows/contract';
 
 const deliveryId = new ParseUUIDPipe({ exceptionFactory: () => errors.webhookDeliveryNotFound() });
-
-const DEFAULT_LIMIT = 20;
 
 /** The delivery log (API keys only): every delivery of the tenant's events, with each attempt. */
 @Controller('v1/webhooks/deliveries')
@@ -33,7 +32,7 @@ export class WebhookDeliveriesController {
     @CurrentTenant() tenant: Tenant,
     @Query() query: ListDeliveriesQuery,
   ): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
-    const limit = query.limit ?? DEFAULT_LIMIT;
+    const limit = query.limit ?? LIST_DEFAULT_LIMIT;
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const rows = await this.deliveries.listPage(
       tenant.id,

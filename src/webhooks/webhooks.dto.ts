@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { applyDecorators } from '@nestjs/common';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -6,20 +6,27 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
   Length,
-  Max,
   MaxLength,
-  Min,
   ValidateIf,
 } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES } from '../../workflows/contract';
+import { PageQuery } from '../common/page-query';
 import { DELIVERY_STATUSES, DeliveryStatus } from './delivery-store';
 
-const eventTypesMessage = `events must hold event types: ${WEBHOOK_EVENT_TYPES.join(', ')}`;
+/** An endpoint's `events`: absent or null (every type), or distinct known types. */
+const IsEventFilter = () =>
+  applyDecorators(
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(WEBHOOK_EVENT_TYPES.length),
+    ArrayUnique(),
+    IsIn(WEBHOOK_EVENT_TYPES, { each: true, message: `events must hold event types: ${WEBHOOK_EVENT_TYPES.join(', ')}` }),
+  );
 
 export class CreateEndpointDto {
   /** Checked by WebhookUrlCheck (scheme, credentials, address): INVALID_WEBHOOK_URL. */
@@ -28,12 +35,7 @@ export class CreateEndpointDto {
   url!: string;
 
   /** Event types to receive; left out (or null): every type, including ones added later. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
-  @ArrayUnique()
-  @IsIn(WEBHOOK_EVENT_TYPES, { each: true, message: eventTypesMessage })
+  @IsEventFilter()
   events?: string[] | null;
 
   @IsOptional()
@@ -52,12 +54,7 @@ export class UpdateEndpointDto {
   url?: string;
 
   /** null: every event type again. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
-  @ArrayUnique()
-  @IsIn(WEBHOOK_EVENT_TYPES, { each: true, message: eventTypesMessage })
+  @IsEventFilter()
   events?: string[] | null;
 
   @IsOptional()
@@ -70,7 +67,7 @@ export class UpdateEndpointDto {
   enabled?: boolean;
 }
 
-export class ListDeliveriesQuery {
+export class ListDeliveriesQuery extends PageQuery {
   @IsOptional()
   @IsUUID()
   endpointId?: string;
@@ -82,17 +79,4 @@ export class ListDeliveriesQuery {
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)
   status?: DeliveryStatus;
-
-  /** nextCursor of the previous page, as given. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
 }

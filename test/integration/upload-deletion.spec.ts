@@ -163,6 +163,10 @@ describe('uploadDeletionWorkflow on the real Temporal server', () => {
         deleteIncoming: record('deleteIncoming', { deleted: true }),
         markUploadDeleted: record('markUploadDeleted'),
         purgeUpload: record('purgeUpload', { objects: 0 }),
+        publishEvent: async ({ event }: { event: string }) => {
+          calls.push(`publishEvent:${event}`);
+          return { eventId: 'msg', deliveries: 0 };
+        },
       },
     });
     // Released before the worker shuts down, which waits for its running activities.
@@ -183,8 +187,12 @@ describe('uploadDeletionWorkflow on the real Temporal server', () => {
         });
         await deletion.result();
         expect((await upload.describe()).status.name).toBe('CANCELLED');
-        // The pipeline recorded no outcome: the cancelled workflow schedules nothing more.
-        expect(calls).toEqual(['verifyUpload', 'markUploadDeleted', 'purgeUpload', 'purgeUpload']);
+        // The pipeline recorded no outcome: the cancelled workflow schedules nothing more. The tenant
+        // hears of the deletion once the data is gone.
+        expect(calls).toEqual([
+          'publishEvent:upload.processing', 'verifyUpload',
+          'markUploadDeleted', 'purgeUpload', 'publishEvent:upload.deleted', 'purgeUpload',
+        ]);
 
         // Deleting again (the upload workflow is closed now) runs the same steps without failing.
         const again = await client.workflow.start('uploadDeletionWorkflow', {
@@ -193,7 +201,7 @@ describe('uploadDeletionWorkflow on the real Temporal server', () => {
           args: [{ uploadId, recheckAfterSeconds: 1 }],
         });
         await again.result();
-        expect(calls.slice(4)).toEqual(['markUploadDeleted', 'purgeUpload', 'purgeUpload']);
+        expect(calls.slice(6)).toEqual(['markUploadDeleted', 'purgeUpload', 'publishEvent:upload.deleted', 'purgeUpload']);
       } finally {
         releaseVerify();
       }
