@@ -33,7 +33,7 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 
 /** Delivery attempts: registered on the webhooks queue only, so consumers never hold upload slots. */
-export const WEBHOOK_ACTIVITIES = ['attemptDelivery', 'giveUpDelivery'] as const satisfies ReadonlyArray<keyof Activities>;
+export const WEBHOOK_ACTIVITIES = ['attemptDeliveries', 'giveUpDeliveries'] as const satisfies ReadonlyArray<keyof Activities>;
 
 /** The steps that read a worker's local copy: registered on that worker's own task queue only. */
 export const SESSION_ACTIVITIES = [

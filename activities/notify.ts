@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { AttemptInput, AttemptOutcome } from '../src/webhooks/delivery-attempts';
+import type { StepInput } from '../src/webhooks/delivery-attempts';
 import type { WebhookEvent } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
 
@@ -27,14 +27,14 @@ export function notifyActivities({ webhookEvents, deliveryAttempts }: ActivityDe
       return { delivered: deliveries > 0 };
     },
 
-    /** One attempt of one delivery, on the webhooks queue. */
-    async attemptDelivery(input: AttemptInput): Promise<AttemptOutcome> {
-      return deliveryAttempts.attempt(input, Context.current().log);
+    /** One step of an event's schedule: an attempt of each open delivery, on the webhooks queue. */
+    async attemptDeliveries(input: StepInput): Promise<{ retry: string[] }> {
+      return deliveryAttempts.attemptAll(input, Context.current().log);
     },
 
-    /** The schedule ended and the delivery is still pending (our side failed its attempts). */
-    async giveUpDelivery({ deliveryId }: { deliveryId: string }): Promise<void> {
-      await deliveryAttempts.giveUp(deliveryId);
+    /** The schedule ended with deliveries still pending (our side failed their last attempts). */
+    async giveUpDeliveries({ deliveryIds }: { deliveryIds: string[] }): Promise<void> {
+      for (const deliveryId of deliveryIds) await deliveryAttempts.giveUp(deliveryId);
     },
   };
 }

@@ -2,8 +2,9 @@ import { log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow'
 import type { Activities } from '../activities';
 import type { WebhookDeliveryInput } from './contract';
 
-// One attempt: the consumer's deadline (WEBHOOK_TIMEOUT_MS, at most 60 s) plus bookkeeping. The
-// activity's own retries cover only our faults (database down, worker lost); the consumer's
+// One step: every open delivery's attempt, in parallel, each bounded by the consumer's deadline
+// (WEBHOOK_TIMEOUT_MS, at most 60 s), plus bookkeeping. The activity's own retries cover only our
+// faults (database down, worker lost), and skip attempts already on record; the consumers'
 // failures are answered by the schedule below, never by retrying the activity.
 const attempts = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -17,35 +18,34 @@ const bookkeeping = proxyActivities<Activities>({
 });
 
 /**
- * Delivers one event (`webhook-<webhook-id>`, on the webhooks queue) to each of its endpoints, each
- * on its own schedule: wait, attempt, and stop once delivered or ended (410 Gone, endpoint
- * disabled). The waits are Temporal timers, so a worker restart or a deploy loses nothing, and an
- * endpoint down for a day costs a sleeping workflow, not a worker slot. A replay is the same
- * workflow with one delivery and a one-attempt schedule.
+ * Delivers one event (`webhook-<webhook-id>`, on the webhooks queue) to each of its endpoints on
+ * the retry schedule: wait, attempt every delivery still open in ONE activity (they share the
+ * schedule), keep those to retry. A healthy tenant's event costs one activity whatever its
+ * endpoint count; a dead endpoint adds one small activity per step. The waits are Temporal
+ * timers, so a worker restart or a deploy loses nothing, and an endpoint down for a day costs a
+ * sleeping workflow, not a worker slot. A replay is the same workflow with one delivery and a
+ * one-attempt schedule.
  */
-export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Promise<void> {
-  await Promise.all(input.deliveryIds.map((deliveryId) => deliverOnSchedule(deliveryId, input)));
-}
-
-async function deliverOnSchedule(deliveryId: string, { scheduleMs, replay }: WebhookDeliveryInput): Promise<void> {
+export async function webhookDeliveryWorkflow({ deliveryIds, scheduleMs, replay }: WebhookDeliveryInput): Promise<void> {
   const { workflowId } = workflowInfo();
+  let open = [...deliveryIds];
   for (const [i, delay] of scheduleMs.entries()) {
     if (delay > 0) await sleep(delay);
     const last = i === scheduleMs.length - 1;
     try {
-      const { next } = await attempts.attemptDelivery({
-        deliveryId,
+      ({ retry: open } = await attempts.attemptDeliveries({
+        deliveryIds: open,
         ref: `${workflowId}#${i + 1}`,
         nextDelayMs: last ? null : scheduleMs[i + 1]!,
         replay,
-      });
-      if (next === 'done') return;
+      }));
     } catch (err) {
-      // Our side kept failing for this attempt (database, worker): the next scheduled one tries again.
-      log.warn('webhook attempt could not be made', { deliveryId, attempt: i + 1, error: String(err) });
+      // Our side kept failing this step (database, worker): the next step tries them all again.
+      log.warn('webhook attempts could not be made', { deliveryIds: open, attempt: i + 1, error: String(err) });
     }
+    if (!open.length) return;
   }
-  // Only reached when the last attempt could not be made: never leave the delivery pending. (A
-  // replay leaves the status alone anyway.)
-  if (!replay) await bookkeeping.giveUpDelivery({ deliveryId });
+  // Only reached when the last step could not be made: never leave a delivery pending. (A replay
+  // leaves the status alone anyway.)
+  if (!replay) await bookkeeping.giveUpDeliveries({ deliveryIds: open });
 }

@@ -17,6 +17,14 @@ export interface AttemptInput {
   replay?: boolean;
 }
 
+/** One step of an event's schedule: the same attempt (ref) of each of its open deliveries. */
+export interface StepInput {
+  deliveryIds: string[];
+  ref: string;
+  nextDelayMs: number | null;
+  replay?: boolean;
+}
+
 /** `retry`: wait for the next scheduled attempt; `done`: the delivery has ended (either way). */
 export type AttemptOutcome = { next: 'retry' | 'done'; status: DeliveryUpdate['status'] };
 
@@ -59,6 +67,20 @@ export class DeliveryAttempts {
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {
     this.sender = WebhookSender.fromConfig(config);
+  }
+
+  /**
+   * Attempts every delivery of the step at once; answers those to retry at the next step. If any
+   * attempt could not be made (our side failed), it throws after all have run, so the activity
+   * is retried: attempts already on record are not made again.
+   */
+  async attemptAll({ deliveryIds, ...step }: StepInput, log: AttemptLog): Promise<{ retry: string[] }> {
+    const settled = await Promise.allSettled(deliveryIds.map((deliveryId) => this.attempt({ deliveryId, ...step }, log)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return {
+      retry: deliveryIds.filter((_, i) => (settled[i] as PromiseFulfilledResult<AttemptOutcome>).value.next === 'retry'),
+    };
   }
 
   async attempt(input: AttemptInput, log: AttemptLog): Promise<AttemptOutcome> {

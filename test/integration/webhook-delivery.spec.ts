@@ -1,10 +1,13 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { WEBHOOK_ACTIVITIES, createActivities } from '../../activities';
 import { webhookIdFor } from '../../src/webhooks/event-publisher';
 import { TASK_QUEUES, webhookEventWorkflowIdFor } from '../../workflows/contract';
 import { RealDeps, realDeps, seedUpload } from '../support/real-deps';
 import { eventually } from '../support/stack';
 import { WebhookReceiver } from '../support/webhook-receiver';
+
+const pick = <T extends object, K extends keyof T>(obj: T, keys: readonly K[]) =>
+  Object.fromEntries(keys.map((k) => [k, obj[k]])) as Pick<T, K>;
 
 /**
  * Publishing an event and delivering it on its schedule, on the real Temporal server with a real
@@ -27,7 +30,7 @@ describe('webhook events and their delivery (Temporal, PostgreSQL, S3, HTTP cons
       connection,
       taskQueue: TASK_QUEUES.webhooks,
       workflowsPath: require.resolve('../../workflows'),
-      activities: { attemptDelivery: createActivities(deps).attemptDelivery },
+      activities: pick(createActivities(deps), WEBHOOK_ACTIVITIES),
     });
     running = worker.run();
   });
@@ -71,6 +74,21 @@ describe('webhook events and their delivery (Temporal, PostgreSQL, S3, HTTP cons
     for (const request of requests) expect(WebhookReceiver.verify(request, endpoint.secret)).toMatchObject({ type: 'upload.ready' });
     expect(receiver.forUpload(upload.id)).toHaveLength(1);
     expect((await deps.endpoints.find(tenantId, endpoint.id))?.failingSince).toBeNull();
+  });
+
+  it('one activity per schedule step, however many endpoints: only the failing ones are tried again', async () => {
+    const { upload, tenantId } = await readyUpload();
+    for (let i = 0; i < 4; i++) await deps.endpoints.create(tenantId, { url: receiver.url });
+    receiver.answers.push(500);
+    const { eventId, deliveries } = await deps.webhookEvents.publish(upload.id, 'upload.ready');
+    expect(deliveries).toBe(5);
+    const handle = deps.temporal.workflow.getHandle(webhookEventWorkflowIdFor(eventId));
+    await handle.result();
+    const history = await handle.fetchHistory();
+    const steps = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'attemptDeliveries');
+    expect(steps).toHaveLength(2);
+    expect(receiver.requests.filter((r) => r.body.data.id === upload.id)).toHaveLength(6);
+    expect(receiver.forUpload(upload.id)).toHaveLength(5);
   });
 
   it('publishing again (a re-run step) records and sends nothing more', async () => {
