@@ -83,7 +83,9 @@ export class AudioRenditions {
     const filter = measured
       ? [
           `loudnorm=${this.targetArgs()}`,
-          `measured_I=${measured.integrated}:measured_TP=${measured.truePeak}:measured_LRA=${measured.range}`,
+          // loudnorm refuses linear mode when the measured range is exactly 0 (a constant level, such
+          // as a tone); 0.1 LU is inaudibly different and keeps the gain linear.
+          `measured_I=${measured.integrated}:measured_TP=${measured.truePeak}:measured_LRA=${Math.max(0.1, measured.range)}`,
           `measured_thresh=${measured.threshold}:offset=${measured.targetOffset}:linear=true:print_format=json`,
         ].join(':')
       : 'anull';
