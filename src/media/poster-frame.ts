@@ -16,7 +16,9 @@ export interface PosterFrameOptions {
 }
 
 export interface PickedFrame {
+  /** The seek that found it (a keyframe seek lands on the keyframe at or before this time). */
   atSeconds: number;
+  keyframe: boolean;
   /** Mean luma (0..255) and its spread of the chosen frame, for the logs. */
   meanLuma: number;
   lumaSpread: number;
@@ -48,13 +50,22 @@ export function candidateTimes(durationSeconds: number | null, count: number): n
  * ffmpeg's `thumbnail` filter does, the frame whose histogram is closest to the average of the
  * usable ones: representative rather than an outlier. With no usable frame, the least uniform.
  */
-export function chooseFrame(frames: FrameStats[]): FrameStats {
+export function chooseFrame<F extends FrameStats>(frames: F[]): F {
   if (frames.length === 0) throw new Error('chooseFrame needs at least one frame');
-  const usable = frames.filter((f) => f.meanLuma >= 24 && f.meanLuma <= 235 && f.lumaSpread >= 12);
+  const usable = frames.filter(isUsable);
   if (usable.length === 0) return frames.reduce((a, b) => (b.lumaSpread > a.lumaSpread ? b : a));
   const mean = usable[0]!.histogram.map((_, bin) => usable.reduce((s, f) => s + f.histogram[bin]!, 0) / usable.length);
   const distance = (f: FrameStats) => f.histogram.reduce((s, v, bin) => s + (v - mean[bin]!) ** 2, 0);
   return usable.reduce((a, b) => (distance(b) < distance(a) ? b : a));
+}
+
+/** Neither black, nor blown out, nor near-uniform (a fade, a title card's flat background). */
+export function isUsable(f: FrameStats): boolean {
+  return f.meanLuma >= 24 && f.meanLuma <= 235 && f.lumaSpread >= 12;
+}
+
+interface Candidate extends FrameStats {
+  keyframe: boolean;
 }
 
 /**
@@ -69,29 +80,38 @@ export class PosterFramePicker {
   async pickFrame(input: string, output: string, opts: PosterFrameOptions): Promise<PickedFrame> {
     const scratch = await mkdtemp(join(dirname(output), 'poster-'));
     try {
-      const frames: FrameStats[] = [];
-      for (const [i, at] of candidateTimes(opts.durationSeconds, this.options.candidates ?? 9).entries()) {
-        const small = join(scratch, `candidate-${i}.png`);
-        await this.extract(input, small, at, opts, 'scale=160:-2');
-        // A seek past the real end writes nothing (a header's duration can be wrong): skip it.
-        if (existsSync(small)) frames.push({ atSeconds: at, ...(await lumaStats(small)) });
-      }
+      // Keyframes first: a seek lands on one and decodes that single frame, where an exact time
+      // decodes the whole GOP before it. Exact times only when no keyframe was usable (one long GOP).
+      let frames = await this.sample(input, scratch, opts, true);
+      if (!frames.some(isUsable)) frames = [...frames, ...(await this.sample(input, scratch, opts, false))];
       if (frames.length === 0) throw new CorruptVideoError(`No frame of the ${opts.type} file could be decoded`);
       const chosen = chooseFrame(frames);
-      // Accurate input seeking decodes to the same frame the candidate showed.
-      await this.extract(input, output, chosen.atSeconds, opts);
-      return { atSeconds: chosen.atSeconds, meanLuma: chosen.meanLuma, lumaSpread: chosen.lumaSpread };
+      // The same seek decodes the same frame the candidate showed, now at full size.
+      await this.extract(input, output, chosen.atSeconds, chosen.keyframe, opts);
+      return { atSeconds: chosen.atSeconds, keyframe: chosen.keyframe, meanLuma: chosen.meanLuma, lumaSpread: chosen.lumaSpread };
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
   }
 
-  private async extract(input: string, output: string, at: number, opts: PosterFrameOptions, filter?: string) {
+  private async sample(input: string, scratch: string, opts: PosterFrameOptions, keyframe: boolean): Promise<Candidate[]> {
+    const frames: Candidate[] = [];
+    for (const [i, at] of candidateTimes(opts.durationSeconds, this.options.candidates ?? 9).entries()) {
+      const small = join(scratch, `${keyframe ? 'key' : 'exact'}-${i}.png`);
+      await this.extract(input, small, at, keyframe, opts, 'scale=160:-2');
+      // A seek past the real end writes nothing (a header's duration can be wrong): skip it.
+      if (existsSync(small)) frames.push({ atSeconds: at, keyframe, ...(await lumaStats(small)) });
+    }
+    return frames;
+  }
+
+  private async extract(input: string, output: string, at: number, keyframe: boolean, opts: PosterFrameOptions, filter?: string) {
     await runFfmpeg(
       this.options.ffmpegPath,
       [
         '-loglevel', 'error',
-        '-ss', String(at),
+        // skip_frame: without it ffmpeg decodes (and drops) the frames after the keyframe too.
+        '-ss', String(at), ...(keyframe ? ['-noaccurate_seek', '-skip_frame', 'nokey'] : []),
         ...sandboxedInput(opts.type, input),
         '-map', '0:V:0', '-frames:v', '1', '-an', '-sn', '-dn',
         ...(filter ? ['-vf', filter] : []),

@@ -40,6 +40,7 @@ describe('video and audio renditions (real ffmpeg, ffprobe, sharp)', () => {
     await Promise.all([
       makeLeadInVideo(join(dir, 'black-lead.mp4'), { lead: 'black', leadSeconds: 1, seconds: 40, width: 1280, height: 720 }),
       makeLeadInVideo(join(dir, 'grey-lead.mp4'), { lead: 'gray', leadSeconds: 25, seconds: 40, width: 640, height: 360 }),
+      makeLeadInVideo(join(dir, 'one-gop.mp4'), { lead: 'gray', leadSeconds: 25, seconds: 40, width: 640, height: 360, oneKeyframe: true }),
       makeVideo(join(dir, 'stereo.mp4'), { width: 640, height: 360, seconds: 7, audio: { sampleRate: 48000, channels: 2 } }),
       makeTone(join(dir, 'quiet.wav'), { seconds: 10, gainDb: -17, sampleRate: 48000, channels: 2 }),
     ]);
@@ -80,6 +81,15 @@ describe('video and audio renditions (real ffmpeg, ffprobe, sharp)', () => {
     it('skips a long uniform grey opening and picks a frame of the content', async () => {
       const still = join(dir, 'grey-poster.png');
       const picked = await posters.pickFrame(join(dir, 'grey-lead.mp4'), still, { type: 'video/mp4', durationSeconds: 40 });
+      expect(picked.atSeconds).toBeGreaterThan(25);
+      const { channels } = await sharp(still).greyscale().stats();
+      expect(channels[0]!.stdev).toBeGreaterThan(12);
+    });
+
+    it('seeks to exact times when the only keyframe is the grey opening', async () => {
+      const still = join(dir, 'one-gop.png');
+      const picked = await posters.pickFrame(join(dir, 'one-gop.mp4'), still, { type: 'video/mp4', durationSeconds: 40 });
+      expect(picked).toMatchObject({ keyframe: false });
       expect(picked.atSeconds).toBeGreaterThan(25);
       const { channels } = await sharp(still).greyscale().stats();
       expect(channels[0]!.stdev).toBeGreaterThan(12);

@@ -80,7 +80,7 @@ export async function makeVideo(
  */
 export async function makeLeadInVideo(
   path: string,
-  opts: { lead: 'black' | 'gray'; leadSeconds: number; seconds: number; width: number; height: number },
+  opts: { lead: 'black' | 'gray'; leadSeconds: number; seconds: number; width: number; height: number; oneKeyframe?: boolean },
 ) {
   const size = `${opts.width}x${opts.height}`;
   await run('ffmpeg', [
@@ -90,7 +90,10 @@ export async function makeLeadInVideo(
     '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${opts.seconds}`,
     '-filter_complex', '[0:v][1:v]concat=n=2:v=1:a=0[v]',
     '-map', '[v]', '-map', '2:a',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', path,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac',
+    // One GOP: the only keyframe is the lead-in's first frame (a screen recording can look like this).
+    ...(opts.oneKeyframe ? ['-x264-params', 'keyint=100000:min-keyint=100000:scenecut=0'] : []),
+    path,
   ]);
 }
 
