@@ -1,4 +1,4 @@
-import { runFfmpeg } from './ffmpeg-run';
+import { type ProgressOptions, progressReporting, runFfmpeg } from './ffmpeg-run';
 import { sandboxedInput } from './verified-formats';
 
 /** EBU R128 targets for loudnorm: integrated LUFS, true peak dBTP, loudness range LU. */
@@ -17,7 +17,7 @@ export interface LoudnessMeasurement {
   targetOffset: number;
 }
 
-export interface AudioRunOptions {
+export interface AudioRunOptions extends ProgressOptions {
   /** The verified type: it picks the demuxer. */
   type: string;
   signal?: AbortSignal;
@@ -50,17 +50,18 @@ export class AudioRenditions {
 
   /** loudnorm's first pass: decodes the first audio stream once, writes nothing. */
   async measureLoudness(input: string, opts: AudioRunOptions): Promise<LoudnessMeasurement | null> {
+    const progress = progressReporting(opts);
     const { stderr } = await runFfmpeg(
       this.options.ffmpegPath,
       [
-        '-nostats', '-loglevel', 'info',
+        ...progress.args, '-nostats', '-loglevel', 'info',
         ...sandboxedInput(opts.type, input),
         '-map', '0:a:0', '-vn', '-sn', '-dn',
         '-af', `loudnorm=${this.targetArgs()}:print_format=json`,
         '-f', 'null', '-',
       ],
       opts.type,
-      { signal: opts.signal },
+      { signal: opts.signal, onStdoutLine: progress.onStdoutLine },
     );
     const m = loudnormReport(stderr);
     const measured = {
@@ -79,7 +80,9 @@ export class AudioRenditions {
    * dynamics are kept), AAC in an M4A with the moov atom first (faststart).
    */
   async encodeM4a(input: string, output: string, opts: AudioRunOptions & { sampleRate?: number | null }): Promise<EncodedAudio> {
-    const measured = await this.measureLoudness(input, opts);
+    // Two decodes of the whole input: each reports half of the progress.
+    const half = (offset: number) => ({ ...opts, onProgress: opts.onProgress && ((f: number) => opts.onProgress!(offset + f / 2)) });
+    const measured = await this.measureLoudness(input, half(0));
     const filter = measured
       ? [
           `loudnorm=${this.targetArgs()}`,
@@ -91,10 +94,11 @@ export class AudioRenditions {
       : 'anull';
     // loudnorm resamples to 192 kHz internally; AAC players expect 44.1 or 48 kHz.
     const rate = opts.sampleRate === 44_100 ? 44_100 : 48_000;
+    const progress = progressReporting(half(0.5));
     const { stderr } = await runFfmpeg(
       this.options.ffmpegPath,
       [
-        '-nostats', '-loglevel', 'info',
+        ...progress.args, '-nostats', '-loglevel', 'info',
         ...sandboxedInput(opts.type, input),
         '-map', '0:a:0', '-vn', '-sn', '-dn',
         '-af', filter, '-ar', String(rate),
@@ -103,7 +107,7 @@ export class AudioRenditions {
         '-f', 'ipod', '-y', `file:${output}`,
       ],
       opts.type,
-      { signal: opts.signal },
+      { signal: opts.signal, onStdoutLine: progress.onStdoutLine },
     );
     if (!measured) return { measured, normalization: 'none' };
     const type = loudnormReport(stderr).normalization_type;

@@ -30,3 +30,25 @@ export async function runFfmpeg(
 function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
 }
+
+export interface ProgressOptions {
+  /** The input's duration (readAv's): ffmpeg reports time done, this makes it a fraction. */
+  durationSeconds?: number | null;
+  /** 0..1, as ffmpeg's `-progress` reports; long runs heartbeat with it. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** Arguments and a stdout reader that turn ffmpeg's `-progress pipe:1` lines into onProgress calls. */
+export function progressReporting({ durationSeconds, onProgress }: ProgressOptions): {
+  args: string[];
+  onStdoutLine?: (line: string) => void;
+} {
+  if (!onProgress || !durationSeconds || durationSeconds <= 0) return { args: [] };
+  return {
+    args: ['-progress', 'pipe:1', '-nostats'],
+    onStdoutLine: (line) => {
+      const m = /^out_time_us=(\d+)$/.exec(line);
+      if (m) onProgress(Math.max(0, Math.min(1, Number(m[1]) / 1e6 / durationSeconds)));
+    },
+  };
+}

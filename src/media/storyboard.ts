@@ -1,4 +1,7 @@
-import { runFfmpeg } from './ffmpeg-run';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { type ProgressOptions, progressReporting, runFfmpeg } from './ffmpeg-run';
+import { CorruptVideoError } from './media-errors';
 import { sandboxedInput } from './verified-formats';
 
 export interface StoryboardLayout {
@@ -76,7 +79,7 @@ export function vttTime(seconds: number): string {
   return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}.${pad(ms % 1000, 3)}`;
 }
 
-export interface StoryboardOptions {
+export interface StoryboardOptions extends ProgressOptions {
   type: string;
   signal?: AbortSignal;
 }
@@ -88,10 +91,12 @@ export class StoryboardRenderer {
   /** Writes the sheet as JPEG to `output` (the layout says its size and where each tile is). */
   async renderSheet(input: string, output: string, layout: StoryboardLayout, opts: StoryboardOptions): Promise<void> {
     const { intervalSeconds: interval, tileWidth, tileHeight, columns, rows } = layout;
+    const progress = progressReporting(opts);
+    await rm(output, { force: true }); // a retry's leftover must not pass for this run's sheet
     await runFfmpeg(
       this.options.ffmpegPath,
       [
-        '-loglevel', 'error',
+        ...progress.args, '-loglevel', 'error',
         // With tiles tens of seconds apart, keyframes are close enough and decoding only them is
         // many times cheaper on long videos; nearer tiles need every frame to land on their time.
         ...(interval >= 10 ? ['-skip_frame', 'nokey'] : []),
@@ -102,7 +107,9 @@ export class StoryboardRenderer {
         '-f', 'image2', '-update', '1', '-y', `file:${output}`,
       ],
       opts.type,
-      { signal: opts.signal },
+      { signal: opts.signal, onStdoutLine: progress.onStdoutLine },
     );
+    // ffmpeg exits 0 having written nothing when not one frame decoded.
+    if (!existsSync(output)) throw new CorruptVideoError(`No frame of the ${opts.type} file could be decoded`);
   }
 }

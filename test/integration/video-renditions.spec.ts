@@ -110,7 +110,10 @@ describe('video and audio renditions (real ffmpeg, ffprobe, sharp)', () => {
       const duration = meta.durationSeconds!;
       const layout = storyboardLayout(duration, { width: meta.displayWidth!, height: meta.displayHeight! });
       const sheet = join(dir, 'storyboard.jpg');
-      await storyboards.renderSheet(input, sheet, layout, { type: 'video/mp4' });
+      const progress: number[] = [];
+      await storyboards.renderSheet(input, sheet, layout, { type: 'video/mp4', durationSeconds: duration, onProgress: (f) => progress.push(f) });
+      expect(progress.length).toBeGreaterThan(0);
+      expect(Math.max(...progress)).toBeLessThanOrEqual(1);
 
       const decoded = await sharp(sheet).metadata();
       expect([decoded.format, decoded.width, decoded.height]).toEqual(['jpeg', layout.sheetWidth, layout.sheetHeight]);
@@ -142,8 +145,13 @@ describe('video and audio renditions (real ffmpeg, ffprobe, sharp)', () => {
       const input = join(dir, 'quiet.wav');
       expect(await integratedLoudness(input)).toBeLessThan(-35);
       const output = join(dir, 'optimized.m4a');
-      const encoded = await audio.encodeM4a(input, output, { type: 'audio/wav', sampleRate: 48000 });
+      const progress: number[] = [];
+      const encoded = await audio.encodeM4a(input, output, { type: 'audio/wav', sampleRate: 48000, durationSeconds: 10, onProgress: (f) => progress.push(f) });
       expect(encoded.normalization).toBe('linear');
+      // Both passes report, the second from half way: never past the end, never backwards.
+      expect(Math.max(...progress)).toBeGreaterThan(0.5);
+      expect(Math.max(...progress)).toBeLessThanOrEqual(1);
+      progress.slice(1).forEach((f, i) => expect(f).toBeGreaterThanOrEqual(progress[i]!));
 
       const probed = await probe(output);
       expect(probed.formatName).toContain('mp4');
