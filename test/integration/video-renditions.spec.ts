@@ -234,6 +234,9 @@ describe('video and audio renditions (real ffmpeg, ffprobe, sharp)', () => {
       const errors = await Promise.all([
         new PosterFramePicker({ ffmpegPath: broken }).pickFrame(input, join(dir, 'x.png'), { type: 'video/mp4', durationSeconds: 7 }),
         new AudioRenditions({ ffmpegPath: broken }).encodeM4a(input, join(dir, 'x.m4a'), { type: 'video/mp4' }),
+        new StoryboardRenderer({ ffmpegPath: broken }).renderSheet(input, join(dir, 'x.jpg'), storyboardLayout(7, { width: 640, height: 360 }), {
+          type: 'video/mp4',
+        }),
       ].map((p) => p.catch((e: unknown) => e)));
       for (const err of errors) {
         expect(err).toBeInstanceOf(ToolUnavailableError);
