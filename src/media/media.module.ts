@@ -2,8 +2,11 @@ import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config/config';
 import { ClamdScanner } from '../scanning/clamd-scanner';
 import { WebhookSender } from '../webhooks/webhook-sender';
+import { AudioRenditions } from './audio-renditions';
 import { ImageProcessor } from './image-processor';
 import { MetadataReader } from './metadata-reader';
+import { PosterFramePicker } from './poster-frame';
+import { StoryboardRenderer } from './storyboard';
 import { TypeSniffer } from './type-sniffer';
 import { VideoTranscoder } from './video-transcoder';
 
@@ -36,9 +39,22 @@ import { VideoTranscoder } from './video-transcoder';
       inject: [CONFIG],
       useFactory: (c: AppConfig) => new VideoTranscoder({ ffmpegPath: c.FFMPEG_PATH, maxDimension: c.VIDEO_MAX_DIMENSION }),
     },
+    { provide: PosterFramePicker, inject: [CONFIG], useFactory: (c: AppConfig) => new PosterFramePicker({ ffmpegPath: c.FFMPEG_PATH }) },
+    { provide: StoryboardRenderer, inject: [CONFIG], useFactory: (c: AppConfig) => new StoryboardRenderer({ ffmpegPath: c.FFMPEG_PATH }) },
+    { provide: AudioRenditions, inject: [CONFIG], useFactory: (c: AppConfig) => new AudioRenditions({ ffmpegPath: c.FFMPEG_PATH }) },
     { provide: WebhookSender, inject: [CONFIG], useFactory: (c: AppConfig) => WebhookSender.fromConfig(c) },
   ],
-  exports: [TypeSniffer, ClamdScanner, MetadataReader, ImageProcessor, VideoTranscoder, WebhookSender],
+  exports: [
+    TypeSniffer,
+    ClamdScanner,
+    MetadataReader,
+    ImageProcessor,
+    VideoTranscoder,
+    PosterFramePicker,
+    StoryboardRenderer,
+    AudioRenditions,
+    WebhookSender,
+  ],
 })
 export class MediaModule implements OnApplicationShutdown {
   constructor(@Inject(MetadataReader) private readonly metadata: MetadataReader) {}

@@ -31,12 +31,21 @@ export interface AvMetadata {
   container: string | null;
   durationSeconds: number | null;
   bitRate: number | null;
+  /** Coded dimensions, as stored (the video limits apply to these). */
   width: number | null;
   height: number | null;
+  /** Clockwise degrees (0, 90, 180, 270) a player turns the picture, as exiftool's Rotation says it. */
+  rotation: number | null;
+  /** Dimensions as played, after the rotation: what ffmpeg's outputs (poster, storyboard) have. */
+  displayWidth: number | null;
+  displayHeight: number | null;
   frameRate: number | null;
   videoCodec: string | null;
+  videoBitRate: number | null;
   audioCodec: string | null;
+  audioBitRate: number | null;
   audioChannels: number | null;
+  audioChannelLayout: string | null;
   sampleRate: number | null;
   /** Every stream in the container (video, audio, subtitles, data, attachments). */
   streams: number;
@@ -99,6 +108,8 @@ export class MetadataReader {
     const audio = data.streams.find((s) => s.codec_type === 'audio');
     if (kind === 'video' && !video) throw new CorruptVideoError(`The ${type} file has no video stream`);
     if (kind === 'audio' && !audio) throw new CorruptVideoError(`The ${type} file has no audio stream`);
+    const rotation = video ? rotationOf(video) : null;
+    const turned = rotation === 90 || rotation === 270;
     return {
       kind,
       container: data.format.format_name ?? null,
@@ -106,10 +117,16 @@ export class MetadataReader {
       bitRate: num(data.format.bit_rate),
       width: video?.width ?? null,
       height: video?.height ?? null,
+      rotation,
+      displayWidth: (turned ? video?.height : video?.width) ?? null,
+      displayHeight: (turned ? video?.width : video?.height) ?? null,
       frameRate: video ? frameRate(video.avg_frame_rate ?? video.r_frame_rate) : null,
       videoCodec: video?.codec_name ?? null,
+      videoBitRate: num(video?.bit_rate),
       audioCodec: audio?.codec_name ?? null,
+      audioBitRate: num(audio?.bit_rate),
       audioChannels: audio?.channels ?? null,
+      audioChannelLayout: audio?.channel_layout ?? null,
       sampleRate: num(audio?.sample_rate),
       streams: data.streams.length,
     };
@@ -154,6 +171,18 @@ function gpsOf(tags: Tags): GpsPosition | null {
   const longitude = num(tags.GPSLongitude);
   if (latitude === null || longitude === null) return null;
   return { latitude, longitude, altitude: num(tags.GPSAltitude) };
+}
+
+/**
+ * The display matrix (ffprobe's side-data `rotation`, counter-clockwise degrees, -90 on a portrait
+ * phone video) or, from older muxers, the legacy `rotate` tag (clockwise), as clockwise degrees.
+ */
+function rotationOf(stream: FfprobeStream): number {
+  const sideData = (stream as { side_data_list?: Array<{ rotation?: number | string }> }).side_data_list;
+  const matrix = num(sideData?.find((d) => d.rotation !== undefined)?.rotation);
+  const clockwise = matrix !== null ? -matrix : (num((stream.tags as Record<string, unknown> | undefined)?.rotate) ?? 0);
+  // Display matrices allow any angle; players (and ffmpeg's autorotate) snap to quarter turns.
+  return ((Math.round(clockwise / 90) * 90) % 360 + 360) % 360;
 }
 
 function frameRate(ratio: string | undefined): number | null {

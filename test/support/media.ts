@@ -58,16 +58,69 @@ export async function makeRotatedGpsJpeg(path: string): Promise<void> {
   }
 }
 
-/** An H.264/AAC MP4 from ffmpeg's test sources. */
-export async function makeVideo(path: string, opts: { width: number; height: number; seconds: number; fps?: number }) {
+/** An H.264/AAC MP4 from ffmpeg's test sources (mono 44.1 kHz audio unless `audio` says otherwise). */
+export async function makeVideo(
+  path: string,
+  opts: { width: number; height: number; seconds: number; fps?: number; audio?: { sampleRate: number; channels: number } },
+) {
+  const audio = opts.audio ?? { sampleRate: 44100, channels: 1 };
   await run('ffmpeg', [
     '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc=size=${opts.width}x${opts.height}:rate=${opts.fps ?? 25}`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${audio.sampleRate}`,
     '-t', String(opts.seconds),
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-shortest', path,
+    '-c:a', 'aac', '-ac', String(audio.channels), '-shortest', path,
   ]);
+}
+
+/**
+ * A video whose first `leadSeconds` are one flat colour (black, or grey) before `testsrc2`'s busy
+ * picture: what a naive "first frame" poster gets wrong.
+ */
+export async function makeLeadInVideo(
+  path: string,
+  opts: { lead: 'black' | 'gray'; leadSeconds: number; seconds: number; width: number; height: number; oneKeyframe?: boolean },
+) {
+  const size = `${opts.width}x${opts.height}`;
+  await run('ffmpeg', [
+    '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `color=c=${opts.lead}:size=${size}:rate=25:duration=${opts.leadSeconds}`,
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25:duration=${opts.seconds - opts.leadSeconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${opts.seconds}`,
+    '-filter_complex', '[0:v][1:v]concat=n=2:v=1:a=0[v]',
+    '-map', '[v]', '-map', '2:a',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac',
+    // One GOP: the only keyframe is the lead-in's first frame (a screen recording can look like this).
+    ...(opts.oneKeyframe ? ['-x264-params', 'keyint=100000:min-keyint=100000:scenecut=0'] : []),
+    path,
+  ]);
+}
+
+/**
+ * The same video with a display matrix that turns it 90° clockwise (a portrait phone video; ffprobe
+ * shows rotation -90). ffmpeg 5.1 writes the matrix from the legacy `rotate` tag, counter-clockwise.
+ */
+export async function rotateVideo(input: string, output: string) {
+  await run('ffmpeg', ['-loglevel', 'error', '-y', '-i', input, '-c', 'copy', '-metadata:s:v:0', 'rotate=270', output]);
+}
+
+/** A 440 Hz tone `gainDb` below the sine source's own level (about -18 dBFS peak), as WAV. */
+export async function makeTone(path: string, opts: { seconds: number; gainDb: number; sampleRate?: number; channels?: number }) {
+  await run('ffmpeg', [
+    '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${opts.sampleRate ?? 48000}:duration=${opts.seconds}`,
+    '-af', `volume=${opts.gainDb}dB`, '-ac', String(opts.channels ?? 1), '-c:a', 'pcm_s16le', path,
+  ]);
+}
+
+/** Integrated loudness (LUFS) as ffmpeg's ebur128 filter measures it, independently of loudnorm. */
+export async function integratedLoudness(path: string): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostats', '-i', path, '-map', '0:a:0', '-af', 'ebur128', '-f', 'null', '-']);
+  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
+  const m = /I:\s+(-?[\d.]+) LUFS/.exec(summary);
+  if (!m) throw new Error(`ebur128 printed no integrated loudness:\n${summary}`);
+  return Number(m[1]);
 }
 
 export interface Probed {
@@ -287,5 +340,31 @@ function startMediaProcess(body: string, env: Record<string, string>): ChildProc
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export interface ParsedCue {
+  start: number;
+  end: number;
+  url: string;
+  xywh: [number, number, number, number];
+}
+
+/** Just enough WebVTT for storyboards: a WEBVTT header, then blank-line separated timed cues. */
+export function parseStoryboardVtt(text: string): ParsedCue[] {
+  const [header, ...blocks] = text.trim().split(/\n\n+/);
+  if (!/^WEBVTT(\s|$)/.test(header!)) throw new Error('not a WebVTT file');
+  const time = (t: string) => {
+    const m = /^(?:(\d+):)?(\d\d):(\d\d)\.(\d{3})$/.exec(t);
+    if (!m) throw new Error(`bad cue time ${t}`);
+    return Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number(m[4]) / 1000;
+  };
+  return blocks.map((block) => {
+    const lines = block.split('\n');
+    const timing = /^(\S+) --> (\S+)$/.exec(lines[0]!);
+    const target = /^(.+)#xywh=(\d+),(\d+),(\d+),(\d+)$/.exec(lines[1] ?? '');
+    if (!timing || !target || lines.length !== 2) throw new Error(`bad cue:\n${block}`);
+    const [, url, x, y, w, h] = target;
+    return { start: time(timing[1]!), end: time(timing[2]!), url: url!, xywh: [Number(x), Number(y), Number(w), Number(h)] };
   });
 }
