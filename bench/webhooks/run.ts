@@ -1,7 +1,7 @@
 /**
  * Webhooks benchmark: uploads through the real pipeline, every event delivered to N endpoints on
  * loopback, once with all of them healthy (the baseline) and once with one of them down.
- * Run with `bash scripts/bench.sh webhooks [--uploads 500] [--concurrency 8]`; see bench/README.md.
+ * Run with `bash scripts/bench.sh webhooks [--uploads 500] [--concurrency 8] [--rounds 2]`; see bench/README.md.
  */
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/config';
 import { Platform } from '../pipeline/processes';
 import { DeadEndpoint, DeadMode, WebhookConsumer } from './consumer';
-import { readEndpointLog } from './delivery-log';
-import { registerTenant, runPhase } from './phase';
+import { readDeliveryLog } from './delivery-log';
+import { mergeChunks, PhaseResult, registerTenant, runPhase } from './phase';
 import { printReport } from './report';
 
 const GOAL_THROUGHPUT = 0.95;
@@ -22,6 +22,7 @@ function options() {
       uploads: { type: 'string' },
       concurrency: { type: 'string' },
       endpoints: { type: 'string' },
+      rounds: { type: 'string' },
       warmup: { type: 'string' },
       'drain-timeout': { type: 'string' },
       'dead-mode': { type: 'string' },
@@ -38,6 +39,7 @@ function options() {
     uploads: int(values.uploads ?? process.env.BENCH_N, 500, '--uploads'),
     concurrency: int(values.concurrency ?? process.env.BENCH_CONCURRENCY, 8, '--concurrency'),
     endpoints: int(values.endpoints, 10, '--endpoints', 2),
+    rounds: int(values.rounds, 2, '--rounds'),
     warmup: int(values.warmup, 5, '--warmup', 0),
     drainTimeoutMs: int(values['drain-timeout'], 180, '--drain-timeout') * 1000,
     deadMode: deadMode as DeadMode,
@@ -88,11 +90,20 @@ async function main() {
       step(`warm-up: ${opts.warmup} uploads, not timed`);
       await guarded(runPhase({ ...phase, label: 'warm-up', tenant: baselineTenant, n: opts.warmup, quiet: true }));
     }
-    step(`baseline: ${opts.uploads} uploads, ${opts.concurrency} in flight, ${opts.endpoints} healthy endpoints`);
-    const baseline = await guarded(runPhase({ ...phase, label: 'baseline', tenant: baselineTenant }));
-    step(`dead: ${opts.uploads} uploads, ${opts.concurrency} in flight, ${opts.endpoints - 1} healthy endpoints + 1 ${opts.deadMode}`);
-    const deadPhase = await guarded(runPhase({ ...phase, label: 'dead', tenant: deadTenant }));
-    const deadLog = await readEndpointLog(config.DATABASE_URL, deadTenant.deadEndpointId!);
+    // Alternating chunks (baseline, dead, then dead, baseline, ...) so drift over the run (a
+    // growing database and history, other load on the machine) falls on both phases alike.
+    const chunks = { baseline: [] as PhaseResult[], dead: [] as PhaseResult[] };
+    for (let round = 0; round < opts.rounds; round++) {
+      const n = Math.floor(opts.uploads / opts.rounds) + (round < opts.uploads % opts.rounds ? 1 : 0);
+      const order = round % 2 === 0 ? (['baseline', 'dead'] as const) : (['dead', 'baseline'] as const);
+      for (const which of order) {
+        const tenant = which === 'baseline' ? baselineTenant : deadTenant;
+        const endpoints = which === 'baseline' ? `${opts.endpoints} healthy endpoints` : `${opts.endpoints - 1} healthy + 1 ${opts.deadMode}`;
+        step(`round ${round + 1}/${opts.rounds}, ${which}: ${n} uploads, ${opts.concurrency} in flight, ${endpoints}`);
+        chunks[which].push(await guarded(runPhase({ ...phase, n, label: which, tenant })));
+      }
+    }
+    const log = await readDeliveryLog(config.DATABASE_URL, deadTenant.deadEndpointId!, [baselineTenant.id, deadTenant.id]);
 
     const sum = (f: (c: WebhookConsumer) => number) => consumers.reduce((total, c) => total + f(c), 0);
     printReport({
@@ -106,9 +117,11 @@ async function main() {
         activitySlots: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       },
-      baseline,
-      dead: deadPhase,
-      deadLog,
+      rounds: opts.rounds,
+      baseline: mergeChunks(chunks.baseline),
+      dead: mergeChunks(chunks.dead),
+      deadLog: log.dead,
+      timings: { baseline: log.timings[0]!, dead: log.timings[1]! },
       deadConnections: opts.deadMode === 'reset' ? dead.connections : null,
       verify: {
         verified: sum((c) => c.receipts.size + [...c.duplicates.values()].reduce((a, b) => a + b, 0)),
