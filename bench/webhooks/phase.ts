@@ -50,6 +50,8 @@ export interface PhaseResult {
   perEndpoint: EndpointCount[];
   /** Event time -> receipt, ms, every first delivery at every healthy endpoint. */
   latenciesMs: number[];
+  /** The phase's events as the first endpoint got them, to look up their delivery workflows. */
+  received: Array<{ webhookId: string; eventAt: number }>;
   drained: boolean;
 }
 
@@ -115,6 +117,7 @@ export async function runPhase(opts: PhaseOptions): Promise<PhaseResult> {
     allDeliveredSeconds: (latest(receipts.map((r) => r.receivedAt)) - started) / 1000,
     perEndpoint,
     latenciesMs: receipts.map((r) => r.receivedAt - r.eventAt),
+    received: ours(tenant.consumers[0]!).map(([webhookId, r]) => ({ webhookId, eventAt: r.eventAt })),
     drained,
   };
 }
@@ -132,6 +135,7 @@ export function mergeChunks(chunks: PhaseResult[]): PhaseResult {
       duplicates: sum((p) => p.perEndpoint[i]!.duplicates),
     })),
     latenciesMs: chunks.flatMap((p) => p.latenciesMs),
+    received: chunks.flatMap((p) => p.received),
     drained: chunks.every((p) => p.drained),
   };
 }

@@ -1,16 +1,20 @@
 import { median } from '../pipeline/report';
 import type { DeadMode } from './consumer';
 import type { AttemptTiming, EndpointLog } from './delivery-log';
+import type { DeliverySplit } from './history';
 import type { PhaseResult } from './phase';
 
 export interface Report {
   machine: { cores: number; cpu: string; loadAtStart: number[]; loadAtEnd: number[] };
   settings: { concurrency: number; endpoints: number; deadMode: DeadMode; retryScheduleMs: number[]; deliverySlots: number; activitySlots: number; timeoutMs: number };
   rounds: number;
+  /** Each round's dead/baseline throughput, to show how much a single round varies. */
+  roundRatios: number[];
   baseline: PhaseResult;
   dead: PhaseResult;
   deadLog: EndpointLog;
   timings: { baseline: AttemptTiming; dead: AttemptTiming };
+  split: { baseline: DeliverySplit; dead: DeliverySplit };
   /** Connections the resetting listener saw (null when nothing listened). */
   deadConnections: number | null;
   verify: { verified: number; failures: number; firstError: string };
@@ -27,7 +31,7 @@ function table(rows: string[][]): string {
   return rows.map((r) => '  ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ')).join('\n');
 }
 
-const rate = (p: PhaseResult) => p.uploads / p.readySeconds;
+export const rate = (p: PhaseResult) => p.uploads / p.readySeconds;
 const duplicates = (p: PhaseResult) => p.perEndpoint.reduce((sum, e) => sum + e.duplicates, 0);
 const complete = (p: PhaseResult) => p.perEndpoint.filter((e) => e.delivered === p.events).length;
 const schedule = (ms: number[]) => ms.map((d) => (d % 1000 ? `${d}ms` : `${d / 1000}s`)).join(',');
@@ -68,6 +72,8 @@ export function printReport(r: Report): void {
   out.push(`  latency = payload timestamp (webhook_events.created_at) -> body received; all first deliveries at all healthy endpoints`);
   const t = (x: AttemptTiming) => `wait ${x.waitP50.toFixed(0)}/${x.waitP99.toFixed(0)}, send ${x.sendP50.toFixed(0)}/${x.sendP99.toFixed(0)}`;
   out.push(`  from the delivery log, p50/p99 ms: event created -> attempt began (wait), the POST (send): baseline ${t(r.timings.baseline)}; dead phase ${t(r.timings.dead)}`);
+  const h = (x: DeliverySplit) => `to workflow start ${x.toWorkflowStart.toFixed(0)}, first workflow task ${x.toScheduled.toFixed(0)}, dispatch ${x.dispatch.toFixed(0)} (slowest endpoint ${x.dispatchMax.toFixed(0)})`;
+  out.push(`  from ${r.split.baseline.events}+${r.split.dead.events} delivery workflows' histories, medians ms: baseline ${h(r.split.baseline)}; dead phase ${h(r.split.dead)}`);
   out.push(`  signatures: ${r.verify.verified} deliveries verified with standardwebhooks, ${r.verify.failures} failed${r.verify.firstError ? ` (first: ${r.verify.firstError})` : ''}`);
   const log = Object.entries(r.deadLog.deliveries).map(([k, v]) => `${v} ${k}`).join(', ');
   const pending = Object.entries(r.deadLog.pendingByAttempts).map(([attempts, count]) => `${count} after ${attempts}`).join(', ');
@@ -75,7 +81,7 @@ export function printReport(r: Report): void {
   const seen = r.deadConnections === null ? '' : `; the listener saw ${r.deadConnections} connections`;
   out.push(`  dead endpoint: deliveries ${log}; ${r.deadLog.attempts} attempts recorded${next}${seen}`);
   out.push('');
-  out.push(`  throughput dead/baseline = ${ratio.toFixed(2)}   (goal >= ${r.goal}: ${ratio >= r.goal ? 'meets goal' : 'MISSES goal'})`);
+  out.push(`  throughput dead/baseline = ${ratio.toFixed(2)}   (goal >= ${r.goal}: ${ratio >= r.goal ? 'meets goal' : 'MISSES goal'}); per round: ${r.roundRatios.map((x) => x.toFixed(2)).join(' ')}`);
   out.push('');
   out.push(
     'RESULT ' +
@@ -87,10 +93,12 @@ export function printReport(r: Report): void {
         deadMode: s.deadMode,
         throughputRatio: +ratio.toFixed(3),
         rounds: r.rounds,
+        roundRatios: r.roundRatios.map((x) => +x.toFixed(3)),
         baseline: summary(baseline),
         dead: summary(dead),
         deadEndpoint: r.deadLog,
         attemptTimingsMs: r.timings,
+        historySplitMs: r.split,
         verifyFailures: r.verify.failures,
       }),
   );

@@ -3,6 +3,7 @@
  * loopback, once with all of them healthy (the baseline) and once with one of them down.
  * Run with `bash scripts/bench.sh webhooks [--uploads 500] [--concurrency 8] [--rounds 2]`; see bench/README.md.
  */
+import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +12,18 @@ import { loadConfig } from '../../src/config/config';
 import { Platform } from '../pipeline/processes';
 import { DeadEndpoint, DeadMode, WebhookConsumer } from './consumer';
 import { readDeliveryLog } from './delivery-log';
+import { splitDeliveryTime } from './history';
 import { mergeChunks, PhaseResult, registerTenant, runPhase } from './phase';
-import { printReport } from './report';
+import { printReport, rate } from './report';
 
 const GOAL_THROUGHPUT = 0.95;
+/** Delivery workflows per phase whose histories say where the time before the first attempt went. */
+const SPLIT_SAMPLE = 20;
+
+function evenlySpaced<T>(items: T[], count: number): T[] {
+  const step = Math.max(1, items.length / count);
+  return Array.from({ length: Math.min(count, items.length) }, (_, i) => items[Math.floor(i * step)]!);
+}
 
 function options() {
   const { values } = parseArgs({
@@ -103,6 +112,15 @@ async function main() {
         chunks[which].push(await guarded(runPhase({ ...phase, n, label: which, tenant })));
       }
     }
+    const merged = { baseline: mergeChunks(chunks.baseline), dead: mergeChunks(chunks.dead) };
+    step(`reading ${SPLIT_SAMPLE} delivery workflows' histories per phase`);
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const split = {
+      baseline: await splitDeliveryTime(temporal, evenlySpaced(merged.baseline.received, SPLIT_SAMPLE)),
+      dead: await splitDeliveryTime(temporal, evenlySpaced(merged.dead.received, SPLIT_SAMPLE)),
+    };
+    await connection.close();
     const log = await readDeliveryLog(config.DATABASE_URL, deadTenant.deadEndpointId!, [baselineTenant.id, deadTenant.id]);
 
     const sum = (f: (c: WebhookConsumer) => number) => consumers.reduce((total, c) => total + f(c), 0);
@@ -118,8 +136,10 @@ async function main() {
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       },
       rounds: opts.rounds,
-      baseline: mergeChunks(chunks.baseline),
-      dead: mergeChunks(chunks.dead),
+      roundRatios: chunks.dead.map((d, i) => rate(d) / rate(chunks.baseline[i]!)),
+      baseline: merged.baseline,
+      dead: merged.dead,
+      split,
       deadLog: log.dead,
       timings: { baseline: log.timings[0]!, dead: log.timings[1]! },
       deadConnections: opts.deadMode === 'reset' ? dead.connections : null,
