@@ -35,6 +35,7 @@ function options() {
       warmup: { type: 'string' },
       'drain-timeout': { type: 'string' },
       'dead-mode': { type: 'string' },
+      'retry-schedule': { type: 'string' },
     },
   });
   const int = (raw: string | undefined, fallback: number, name: string, min = 1) => {
@@ -52,6 +53,8 @@ function options() {
     warmup: int(values.warmup, 5, '--warmup', 0),
     drainTimeoutMs: int(values['drain-timeout'], 180, '--drain-timeout') * 1000,
     deadMode: deadMode as DeadMode,
+    /** The worker's WEBHOOK_RETRY_SCHEDULE; left out: the environment's, else the app's default. */
+    retrySchedule: values['retry-schedule'],
   };
 }
 
@@ -61,7 +64,9 @@ function step(message: string): void {
 
 async function main() {
   const opts = options();
-  const config = loadConfig();
+  // The bench's own config is the worker's: the same environment, so the report shows what it used.
+  const env = { ...process.env, ...(opts.retrySchedule ? { WEBHOOK_RETRY_SCHEDULE: opts.retrySchedule } : {}) };
+  const config = loadConfig(env);
   if (!config.ADMIN_TOKEN) throw new Error('ADMIN_TOKEN must be set: the bench creates its tenants through the admin API');
   if (opts.endpoints > config.WEBHOOK_MAX_ENDPOINTS) throw new Error(`--endpoints ${opts.endpoints} is above WEBHOOK_MAX_ENDPOINTS (${config.WEBHOOK_MAX_ENDPOINTS})`);
   const loadAtStart = loadavg();
@@ -74,7 +79,7 @@ async function main() {
   const consumers = [...healthy, ...withDead];
 
   step(`starting API and worker (logs in ${logDir})`);
-  const platform = await Platform.start(process.env, logDir);
+  const platform = await Platform.start(env, logDir);
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
