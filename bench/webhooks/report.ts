@@ -1,6 +1,7 @@
 import { median } from '../pipeline/report';
 import type { DeadMode } from './consumer';
 import type { AttemptTiming, EndpointLog } from './delivery-log';
+import type { CpuSnapshot } from './cpu';
 import type { DeliverySplit } from './history';
 import type { PhaseResult } from './phase';
 
@@ -15,6 +16,8 @@ export interface Report {
   deadLog: EndpointLog;
   timings: { baseline: AttemptTiming; dead: AttemptTiming };
   split: { baseline: DeliverySplit; dead: DeliverySplit };
+  /** CPU seconds each process used during each phase's chunks (the drains included). */
+  cpu: { baseline: CpuSnapshot; dead: CpuSnapshot };
   /** Connections the resetting listener saw (null when nothing listened). */
   deadConnections: number | null;
   verify: { verified: number; failures: number; firstError: string };
@@ -74,6 +77,8 @@ export function printReport(r: Report): void {
   out.push(`  from the delivery log, p50/p99 ms: event created -> attempt began (wait), the POST (send): baseline ${t(r.timings.baseline)}; dead phase ${t(r.timings.dead)}`);
   const h = (x: DeliverySplit) => `to workflow start ${x.toWorkflowStart.toFixed(0)}, first workflow task ${x.toScheduled.toFixed(0)}, dispatch ${x.dispatch.toFixed(0)} (slowest endpoint ${x.dispatchMax.toFixed(0)})`;
   out.push(`  from ${r.split.baseline.events}+${r.split.dead.events} delivery workflows' histories, medians ms: baseline ${h(r.split.baseline)}; dead phase ${h(r.split.dead)}`);
+  const c = (x: CpuSnapshot, p: PhaseResult) => `worker ${x.worker.toFixed(1)}, API ${x.api.toFixed(1)}, bench ${x.bench.toFixed(1)} (worker ${((x.worker / p.uploads) * 1000).toFixed(0)} ms per upload)`;
+  out.push(`  CPU seconds during the phase (drain included): baseline ${c(r.cpu.baseline, baseline)}; dead phase ${c(r.cpu.dead, dead)}`);
   out.push(`  signatures: ${r.verify.verified} deliveries verified with standardwebhooks, ${r.verify.failures} failed${r.verify.firstError ? ` (first: ${r.verify.firstError})` : ''}`);
   const log = Object.entries(r.deadLog.deliveries).map(([k, v]) => `${v} ${k}`).join(', ');
   const pending = Object.entries(r.deadLog.pendingByAttempts).map(([attempts, count]) => `${count} after ${attempts}`).join(', ');
@@ -99,6 +104,7 @@ export function printReport(r: Report): void {
         deadEndpoint: r.deadLog,
         attemptTimingsMs: r.timings,
         historySplitMs: r.split,
+        cpuSeconds: r.cpu,
         verifyFailures: r.verify.failures,
       }),
   );

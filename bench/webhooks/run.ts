@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/config';
 import { Platform } from '../pipeline/processes';
 import { DeadEndpoint, DeadMode, WebhookConsumer } from './consumer';
+import { CpuSnapshot, cpuSnapshot, cpuSpent } from './cpu';
 import { readDeliveryLog } from './delivery-log';
 import { splitDeliveryTime } from './history';
 import { mergeChunks, PhaseResult, registerTenant, runPhase } from './phase';
@@ -107,6 +108,7 @@ async function main() {
     // Alternating chunks (baseline, dead, then dead, baseline, ...) so drift over the run (a
     // growing database and history, other load on the machine) falls on both phases alike.
     const chunks = { baseline: [] as PhaseResult[], dead: [] as PhaseResult[] };
+    const cpu = { baseline: { api: 0, worker: 0, bench: 0 }, dead: { api: 0, worker: 0, bench: 0 } };
     for (let round = 0; round < opts.rounds; round++) {
       const n = Math.floor(opts.uploads / opts.rounds) + (round < opts.uploads % opts.rounds ? 1 : 0);
       const order = round % 2 === 0 ? (['baseline', 'dead'] as const) : (['dead', 'baseline'] as const);
@@ -114,7 +116,10 @@ async function main() {
         const tenant = which === 'baseline' ? baselineTenant : deadTenant;
         const endpoints = which === 'baseline' ? `${opts.endpoints} healthy endpoints` : `${opts.endpoints - 1} healthy + 1 ${opts.deadMode}`;
         step(`round ${round + 1}/${opts.rounds}, ${which}: ${n} uploads, ${opts.concurrency} in flight, ${endpoints}`);
+        const before = cpuSnapshot();
         chunks[which].push(await guarded(runPhase({ ...phase, n, label: which, tenant })));
+        const spent = cpuSpent(before, cpuSnapshot());
+        for (const k of Object.keys(spent) as Array<keyof CpuSnapshot>) cpu[which][k] += spent[k];
       }
     }
     const merged = { baseline: mergeChunks(chunks.baseline), dead: mergeChunks(chunks.dead) };
@@ -145,6 +150,7 @@ async function main() {
       baseline: merged.baseline,
       dead: merged.dead,
       split,
+      cpu,
       deadLog: log.dead,
       timings: { baseline: log.timings[0]!, dead: log.timings[1]! },
       deadConnections: opts.deadMode === 'reset' ? dead.connections : null,
