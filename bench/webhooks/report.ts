@@ -43,6 +43,7 @@ const schedule = (ms: number[]) => ms.map((d) => (d % 1000 ? `${d}ms` : `${d / 1
 export function printReport(r: Report): void {
   const { baseline, dead, settings: s } = r;
   const ratio = rate(dead) / rate(baseline);
+  const cpuRatio = r.cpu.dead.worker / dead.uploads / (r.cpu.baseline.worker / baseline.uploads);
   const deadHealthy = s.endpoints - 1;
   const out: string[] = [];
   out.push('', 'Intake webhooks benchmark', '');
@@ -87,6 +88,7 @@ export function printReport(r: Report): void {
   out.push(`  dead endpoint: deliveries ${log}; ${r.deadLog.attempts} attempts recorded${next}${seen}`);
   out.push('');
   out.push(`  throughput dead/baseline = ${ratio.toFixed(2)}   (goal >= ${r.goal}: ${ratio >= r.goal ? 'meets goal' : 'MISSES goal'}); per round: ${r.roundRatios.map((x) => x.toFixed(2)).join(' ')}`);
+  out.push(`  worker CPU per upload dead/baseline = ${cpuRatio.toFixed(2)}   (less sensitive to other load on the machine than the throughput)`);
   out.push('');
   out.push(
     'RESULT ' +
@@ -99,6 +101,7 @@ export function printReport(r: Report): void {
         throughputRatio: +ratio.toFixed(3),
         rounds: r.rounds,
         roundRatios: r.roundRatios.map((x) => +x.toFixed(3)),
+        workerCpuRatio: +cpuRatio.toFixed(3),
         baseline: summary(baseline),
         dead: summary(dead),
         deadEndpoint: r.deadLog,
