@@ -1,6 +1,9 @@
 import type { AppConfig } from '../src/config/config';
 import type { MetadataReader } from '../src/media/metadata-reader';
+import type { AudioRenditions } from '../src/media/audio-renditions';
 import type { ImageProcessor } from '../src/media/image-processor';
+import type { PosterFramePicker } from '../src/media/poster-frame';
+import type { StoryboardRenderer } from '../src/media/storyboard';
 import type { TypeSniffer } from '../src/media/type-sniffer';
 import type { VideoTranscoder } from '../src/media/video-transcoder';
 import type { VideoLimitSettings } from '../src/media/video-limits';
@@ -28,6 +31,9 @@ export interface ActivityDeps {
   metadata: MetadataReader;
   images: ImageProcessor;
   videos: VideoTranscoder;
+  posters: PosterFramePicker;
+  storyboards: StoryboardRenderer;
+  audio: AudioRenditions;
   /** Records an upload's change as a webhook event and starts its delivery. */
   webhookEvents: WebhookPublisher;
   deliveryAttempts: DeliveryAttempts;

@@ -1,10 +1,12 @@
 import { arrivalActivities } from './arrival';
+import { audioActivities } from './audio';
 import type { ActivityDeps } from './deps';
 import { deletionActivities } from './deletion';
 import { finishActivities } from './finish';
 import { ingestActivities, releaseActivities } from './ingest';
 import { metadataActivities } from './metadata';
 import { notifyActivities } from './notify';
+import { previewActivities } from './previews';
 import { processActivities } from './process';
 import { thumbnailActivities } from './thumbnail';
 import { verifyActivities } from './verify';
@@ -22,6 +24,8 @@ export function createActivities(deps: ActivityDeps) {
     ...ingestActivities(deps),
     ...metadataActivities(deps),
     ...processActivities(deps),
+    ...previewActivities(deps),
+    ...audioActivities(deps),
     ...thumbnailActivities(deps),
     ...releaseActivities(deps),
     ...finishActivities(deps),
@@ -40,6 +44,9 @@ export const SESSION_ACTIVITIES = [
   'extractMetadata',
   'processImage',
   'transcodeVideo',
+  'createPoster',
+  'createStoryboard',
+  'processAudio',
   'createThumbnail',
   'releaseWorkspace',
 ] as const satisfies ReadonlyArray<keyof Activities>;

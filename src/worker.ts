@@ -11,7 +11,10 @@ import { sweepIdleWorkspaces } from './workspaces/sweep';
 import { TASK_QUEUES } from '../workflows/contract';
 import { AppConfig, loadConfig } from './config/config';
 import { NestPinoLogger, createLogger } from './common/logger';
+import { AudioRenditions } from './media/audio-renditions';
 import { ImageProcessor } from './media/image-processor';
+import { PosterFramePicker } from './media/poster-frame';
+import { StoryboardRenderer } from './media/storyboard';
 import { MetadataReader } from './media/metadata-reader';
 import { TypeSniffer } from './media/type-sniffer';
 import { VideoTranscoder } from './media/video-transcoder';
@@ -61,6 +64,9 @@ async function main() {
     metadata: app.get(MetadataReader),
     images: app.get(ImageProcessor),
     videos: app.get(VideoTranscoder),
+    posters: app.get(PosterFramePicker),
+    storyboards: app.get(StoryboardRenderer),
+    audio: app.get(AudioRenditions),
     webhookEvents: app.get(WebhookPublisher),
     deliveryAttempts: app.get(DeliveryAttempts),
     sessions,

@@ -35,8 +35,15 @@ export interface UploadWorkflowInput {
   /** How the bytes arrive (absent in histories from before modes existed: `put`). */
   mode?: 'put' | 'post' | 'multipart' | 'tus';
   /** Renditions to produce, from the tenant's policy at creation; absent: all. */
-  outputs?: ReadonlyArray<'optimized' | 'thumbnail'>;
+  outputs?: ReadonlyArray<OutputName>;
 }
+
+/**
+ * What the pipeline can produce (a tenant's policy may name a subset): `poster` and `storyboard`
+ * for video, `waveform` for audio.
+ */
+export const OUTPUT_NAMES = ['optimized', 'thumbnail', 'poster', 'storyboard', 'waveform'] as const;
+export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 export type TerminalStatus = 'ready' | 'rejected' | 'failed' | 'expired';
 

@@ -23,6 +23,7 @@ import {
   UploadWorkflowResult,
   WORKSPACE_LOST,
   WebhookEvent,
+  OutputName,
   incomingSweepWorkflowIdFor,
   uploadCompletedSignal,
 } from './contract';
@@ -190,7 +191,8 @@ async function pollForFormUpload(
   }
 }
 
-type Step = (worker: ReturnType<typeof onWorker>, input: LocalStepInput) => Promise<void>;
+type Worker = ReturnType<typeof onWorker>;
+type Step = (worker: Worker, input: LocalStepInput) => Promise<void>;
 
 /**
  * The steps after ingest for each kind, all on the worker holding the local copy; `outputs` (the
@@ -198,19 +200,32 @@ type Step = (worker: ReturnType<typeof onWorker>, input: LocalStepInput) => Prom
  */
 function stepsFor(kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): Step[] {
   const metadata: Step = (w, input) => w.media.extractMetadata(input);
-  const wanted = (name: 'optimized' | 'thumbnail', step: Step): Step[] => (!outputs || outputs.includes(name) ? [step] : []);
+  const wants = (...names: OutputName[]) => !outputs || names.some((n) => outputs.includes(n));
+  const wanted = (name: OutputName, step: Step): Step[] => (wants(name) ? [step] : []);
   const thumbnail = wanted('thumbnail', (w, input) => w.media.createThumbnail(input));
   switch (kind) {
     case 'image':
       return [metadata, ...wanted('optimized', (w, input) => w.media.processImage(input)), ...thumbnail];
     case 'video':
-      return [metadata, ...wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input)), ...thumbnail];
+      // Workflows started before previews existed took the thumbnail from a fixed frame (replay).
+      if (!patched(VIDEO_PREVIEWS)) return [metadata, ...wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input)), ...thumbnail];
+      return [
+        metadata,
+        // Previews first: quick, and a poster is there even while the transcode runs.
+        ...(wants('poster', 'thumbnail') ? [(w: Worker, input: LocalStepInput) => w.media.createPoster({ ...input, outputs })] : []),
+        ...wanted('storyboard', (w, input) => w.transcoding.createStoryboard({ ...input, outputs })),
+        ...wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input)),
+      ];
     case 'audio':
-      return [metadata];
+      if (!patched(VIDEO_PREVIEWS) || !wants('optimized', 'waveform')) return [metadata];
+      return [metadata, (w, input) => w.transcoding.processAudio({ ...input, outputs })];
     case 'document':
       return [];
   }
 }
+
+/** Video gets a poster and thumbnail from a picked frame, and a storyboard; audio its renditions. */
+const VIDEO_PREVIEWS = 'video-previews';
 
 /**
  * Ingest on one worker, then every later step on that same worker from its local copy; the last

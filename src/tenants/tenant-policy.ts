@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalType } from '../uploads/upload-policy';
+import { OUTPUT_NAMES } from '../../workflows/contract';
 
 /** `type/subtype`, `type/*` or `*\/*`, lower case; compared against canonical (sniffed) types. */
 const mimePattern = z
@@ -7,9 +8,7 @@ const mimePattern = z
   .max(255)
   .regex(/^(\*\/\*|[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*))$/, 'must be a MIME type or pattern like image/*');
 
-/** Names of the outputs the pipeline can produce (activities/process.ts, activities/thumbnail.ts). */
-export const OUTPUT_NAMES = ['optimized', 'thumbnail'] as const;
-export type OutputName = (typeof OUTPUT_NAMES)[number];
+export { OUTPUT_NAMES, type OutputName } from '../../workflows/contract';
 
 /**
  * What an operator may set for a tenant. Every field is optional: an absent one means the

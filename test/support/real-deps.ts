@@ -7,7 +7,10 @@ import { runActivity } from './activity-env';
 import type { AppConfig } from '../../src/config/config';
 import { createDataSource } from '../../src/database/data-source';
 import type { Upload } from '../../src/database/entities/upload.entity';
+import { AudioRenditions } from '../../src/media/audio-renditions';
 import { ImageProcessor } from '../../src/media/image-processor';
+import { PosterFramePicker } from '../../src/media/poster-frame';
+import { StoryboardRenderer } from '../../src/media/storyboard';
 import { MetadataReader } from '../../src/media/metadata-reader';
 import { TypeSniffer } from '../../src/media/type-sniffer';
 import { VideoTranscoder } from '../../src/media/video-transcoder';
@@ -63,6 +66,9 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
     metadata,
     images: new ImageProcessor({ maxInputPixels: config.MAX_IMAGE_PIXELS }),
     videos: new VideoTranscoder({ ffmpegPath: config.FFMPEG_PATH, maxDimension: config.VIDEO_MAX_DIMENSION }),
+    posters: new PosterFramePicker({ ffmpegPath: config.FFMPEG_PATH }),
+    storyboards: new StoryboardRenderer({ ffmpegPath: config.FFMPEG_PATH }),
+    audio: new AudioRenditions({ ffmpegPath: config.FFMPEG_PATH }),
     webhookEvents: new WebhookPublisher(uploads, storage, deliveries, temporal, config),
     deliveryAttempts: new DeliveryAttempts(deliveries, storage, config),
     sessions: testSessions(config.WORK_DIR),
