@@ -103,7 +103,7 @@ describe('a worker killed mid-transcode (kill -9)', () => {
     expect(deliveries.filter((d) => d.body.type === 'upload.ready')).toHaveLength(deliveries.length);
 
     const view = (await api.get(`/v1/uploads/${id}`)).body;
-    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['optimized', 'thumbnail']);
+    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['optimized', 'poster', 'storyboard', 'thumbnail']);
     const s3 = new S3Client({
       endpoint: config.S3_ENDPOINT,
       region: config.S3_REGION,

@@ -159,6 +159,14 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     expect(video.duration).toBeCloseTo(2, 0);
     const thumb = await sharp(files.thumbnail!).metadata();
     expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', 320, 180]);
+    // Poster and storyboard from the same local copy; the storyboard's grid is in the metadata.
+    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['optimized', 'poster', 'storyboard', 'thumbnail']);
+    const poster = await sharp(files.poster!).metadata();
+    expect([poster.format, poster.width, poster.height]).toEqual(['webp', 640, 360]);
+    const sheet = await sharp(files.storyboard!).metadata();
+    const layout = view.metadata.storyboard;
+    expect([sheet.format, sheet.width, sheet.height]).toEqual(['jpeg', layout.sheetWidth, layout.sheetHeight]);
+    expect(layout.tiles * layout.intervalSeconds).toBeGreaterThanOrEqual(view.metadata.durationSeconds);
     await keepHistory(id, 'upload-video-ready');
   });
 
