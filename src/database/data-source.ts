@@ -8,9 +8,16 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { TrustedOriginal1764100000000 } from './migrations/1764100000000-trusted-original';
 import { FrontDoor1764200000000 } from './migrations/1764200000000-front-door';
 import { DeletedUploads1764240000000 } from './migrations/1764240000000-deleted-uploads';
+import { UploadChangeNotifications1764310000000 } from './migrations/1764310000000-upload-change-notifications';
 
 export const ENTITIES = [Tenant, ApiKey, UploadToken, Upload, UploadOutput];
-export const MIGRATIONS = [InitialSchema1764000000000, TrustedOriginal1764100000000, FrontDoor1764200000000, DeletedUploads1764240000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  TrustedOriginal1764100000000,
+  FrontDoor1764200000000,
+  DeletedUploads1764240000000,
+  UploadChangeNotifications1764310000000,
+];
 
 /** Schema changes go through migrations only; `synchronize` stays off everywhere. */
 export function createDataSource(databaseUrl: string, poolSize = 10): DataSource {
