@@ -3,6 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, putPresigned } from '../support/api-client';
+import { launchChromium } from '../support/browser';
 import { EventStreamReader, ServerSentEvent, openEventStream } from '../support/event-stream';
 import { makeImage } from '../support/media';
 import { PlatformProcess, startApi, startWorker } from '../support/platform';
@@ -98,6 +99,39 @@ describe('live upload status over Server-Sent Events', () => {
     const got = (await browser.get(`/v1/uploads/${created.id}`)).body;
     const withoutUrls = (v: any) => ({ ...v, outputs: v.outputs.map((o: any) => ({ ...o, url: undefined })) });
     expect(withoutUrls(seen.at(-1))).toEqual(withoutUrls(got));
+  });
+
+  it('drives a real EventSource in Chromium with ?token= from awaiting_upload to ready', async () => {
+    const token = await mintToken();
+    const owner = api.withToken(token);
+    const created = await createPng(owner);
+    expect((await putPresigned(created.upload.url, created.upload.headers, png)).status).toBe(200);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      // A page on the API's own origin: the stream needs no CORS here (the CORS rules are the same for every route).
+      await page.goto(`${apiUrl}/health`);
+      await page.evaluate(`(() => {
+        window.seen = [];
+        window.finished = new Promise((resolve) => {
+          const source = new EventSource(${JSON.stringify(`/v1/uploads/${created.id}/events?token=${token}`)});
+          source.addEventListener('status', (e) => {
+            const upload = JSON.parse(e.data);
+            window.seen.push(upload.status);
+            if (${JSON.stringify(['ready', 'rejected', 'failed', 'expired', 'deleted'])}.includes(upload.status)) {
+              source.close();
+              resolve(window.seen);
+            }
+          });
+        });
+      })()`);
+      await page.waitForFunction('window.seen.length > 0');
+      expect((await owner.post(`/v1/uploads/${created.id}/complete`)).status).toBe(202);
+      const statuses = (await page.evaluate('window.finished')) as string[];
+      expect([...new Set(statuses)]).toEqual(['awaiting_upload', 'processing', 'ready']);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('sends an upload that already ended once, then ends', async () => {
