@@ -37,18 +37,31 @@ async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Pro
 interface IdleSample {
   cpuSeconds: number;
   rssMeanBytes: number;
+  rssMinBytes: number;
   rssMaxBytes: number;
 }
 
-/** The API process left alone for `seconds`: CPU used and RSS, sampled every second. */
+const SETTLE_SECONDS = 10;
+
+/**
+ * The API process left alone: `SETTLE_SECONDS` first (what the last burst of work left for the
+ * garbage collector is not counted), then `seconds` of CPU used and RSS sampled every second.
+ */
 async function idle(pid: number, seconds: number): Promise<IdleSample> {
+  const second = () => new Promise((r) => setTimeout(r, 1000));
+  for (let s = 0; s < SETTLE_SECONDS; s++) await second();
   const rss: number[] = [];
   const cpuBefore = cpuSeconds(pid);
   for (let s = 0; s < seconds; s++) {
-    await new Promise((r) => setTimeout(r, 1000));
+    await second();
     rss.push(rssBytes(pid));
   }
-  return { cpuSeconds: cpuSeconds(pid) - cpuBefore, rssMeanBytes: rss.reduce((a, b) => a + b, 0) / rss.length, rssMaxBytes: Math.max(...rss) };
+  return {
+    cpuSeconds: cpuSeconds(pid) - cpuBefore,
+    rssMeanBytes: rss.reduce((a, b) => a + b, 0) / rss.length,
+    rssMinBytes: Math.min(...rss),
+    rssMaxBytes: Math.max(...rss),
+  };
 }
 
 async function listenConnections(databaseUrl: string): Promise<number> {
@@ -85,10 +98,12 @@ async function main() {
       if (created.status !== 201) throw new Error(`create answered ${created.status}: ${JSON.stringify(created.body)}`);
       return created.body.id as string;
     });
-    // Warm-up: one stream opened, read and closed, so the baseline has the route's code loaded.
-    const warm = await openEventStream(`${url}/v1/uploads/${ids[0]}/events`, auth);
-    await warm.next();
-    warm.close();
+    // Warm-up: every stream opened, read and closed once, so the baseline is a process that has
+    // already grown its heap to this work and collected it, as the last window's is.
+    step(`warm-up: ${opts.streams} streams opened, read and closed`);
+    const warm = await inBatches(ids, 100, (id) => openEventStream(`${url}/v1/uploads/${id}/events`, auth));
+    await Promise.all(warm.map((s) => s.next()));
+    for (const s of warm) s.close();
 
     step(`baseline: the API idle for ${opts.idleSeconds} s with no stream open`);
     const baseline = await idle(pid, opts.idleSeconds);
@@ -114,26 +129,45 @@ async function main() {
     const changeMs = performance.now() - changed;
     if (!deleted || JSON.parse(deleted.data).status !== 'deleted') throw new Error('the deleted upload\'s stream did not say so');
 
+    // Closing them must give back what they held: the same API with no stream again.
+    step(`closing the streams; the API idle for ${opts.idleSeconds} s again`);
+    for (const s of streams.splice(0)) s.close();
+    const afterClose = await idle(pid, opts.idleSeconds);
+
     const mib = (b: number) => (b / MiB).toFixed(1);
-    const rssRatio = withStreams.rssMeanBytes / baseline.rssMeanBytes;
-    const perStreamKiB = (withStreams.rssMeanBytes - baseline.rssMeanBytes) / 1024 / opts.streams;
     const cpuPct = (s: IdleSample) => (100 * s.cpuSeconds) / opts.idleSeconds;
-    const cpuRatio = baseline.cpuSeconds > 0 ? withStreams.cpuSeconds / baseline.cpuSeconds : NaN;
+    const rssLine = (name: string, s: IdleSample) =>
+      `  ${name.padEnd(22)} RSS mean ${mib(s.rssMeanBytes)} MiB (min ${mib(s.rssMinBytes)}, max ${mib(s.rssMaxBytes)})   CPU ${s.cpuSeconds.toFixed(2)} s (${cpuPct(s).toFixed(2)} % of a core)`;
+    /** Streams against one of the no-stream windows: RSS (mean) and CPU ratios, and RSS per stream. */
+    const against = (base: IdleSample) => ({
+      rssRatio: withStreams.rssMeanBytes / base.rssMeanBytes,
+      rssMinRatio: withStreams.rssMinBytes / base.rssMinBytes,
+      perStreamKiB: (withStreams.rssMeanBytes - base.rssMeanBytes) / 1024 / opts.streams,
+      cpuRatio: base.cpuSeconds > 0 ? withStreams.cpuSeconds / base.cpuSeconds : NaN,
+    });
+    const ratioLine = (name: string, r: ReturnType<typeof against>) =>
+      `  ${name.padEnd(22)} RSS ${r.rssRatio.toFixed(2)} (on the minimum ${r.rssMinRatio.toFixed(2)}), ${r.perStreamKiB.toFixed(1)} KiB per stream;` +
+      ` CPU ${Number.isNaN(r.cpuRatio) ? 'n/a (baseline 0 s)' : r.cpuRatio.toFixed(2)}`;
+    const vsBefore = against(baseline);
+    const vsAfter = against(afterClose);
     const out = [
       '',
       'Intake live-status (SSE) benchmark',
       '',
       `  machine    ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-      `  streams    ${opts.streams} open at once on awaiting uploads, opened and first event read in ${openSeconds.toFixed(2)} s; heartbeat every ${config.LIVE_STATUS_HEARTBEAT_SECONDS} s (${heartbeats} received)`,
+      `  streams    ${opts.streams} open at once on awaiting uploads, opened and first event read in ${openSeconds.toFixed(2)} s; heartbeat every ${config.LIVE_STATUS_HEARTBEAT_SECONDS} s (${heartbeats} received by the bench while they were open)`,
       `  LISTEN     ${listeners} connection(s) for all of them`,
       '',
-      `  API RSS    baseline ${mib(baseline.rssMeanBytes)} MiB (max ${mib(baseline.rssMaxBytes)})   with streams ${mib(withStreams.rssMeanBytes)} MiB (max ${mib(withStreams.rssMaxBytes)})` +
-        `   ratio ${rssRatio.toFixed(2)}   ~${perStreamKiB.toFixed(1)} KiB per stream (right before opening: ${mib(rssBeforeStreams)} MiB)`,
-      `  API CPU    baseline ${baseline.cpuSeconds.toFixed(2)} s (${cpuPct(baseline).toFixed(2)} %)   with streams ${withStreams.cpuSeconds.toFixed(2)} s (${cpuPct(withStreams).toFixed(2)} %)` +
-        `   over ${opts.idleSeconds} s idle, ratio ${Number.isNaN(cpuRatio) ? 'n/a (baseline 0)' : cpuRatio.toFixed(2)}`,
+      rssLine('baseline, no stream', baseline),
+      rssLine(`${opts.streams} streams open`, withStreams),
+      rssLine('streams closed again', afterClose),
+      '',
+      '  streams over baseline',
+      ratioLine('vs closed again', vsAfter),
+      ratioLine('vs before any stream', vsBefore),
       `  change     DELETE -> its stream's event ${changeMs.toFixed(0)} ms with all streams open`,
       '',
-      `RESULT ${JSON.stringify({ streams: opts.streams, idleSeconds: opts.idleSeconds, listeners, baseline, withStreams, rssRatio, perStreamKiB, cpuRatio, changeMs })}`,
+      `RESULT ${JSON.stringify({ streams: opts.streams, idleSeconds: opts.idleSeconds, listeners, baseline, withStreams, afterClose, vsAfter, vsBefore, changeMs })}`,
     ];
     process.stdout.write(out.join('\n') + '\n');
   } finally {
