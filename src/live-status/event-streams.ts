@@ -24,10 +24,6 @@ export class EventStreams implements BeforeApplicationShutdown {
     this.heartbeatMs = config.LIVE_STATUS_HEARTBEAT_SECONDS * 1000;
   }
 
-  get size(): number {
-    return this.open.size;
-  }
-
   /** Answers `res` with an event stream; `onClose` runs once it ends, whichever side ends it. */
   start(res: Response, onClose: () => void): EventStream {
     // A client that left while the request was being checked gets no stream (and no close event).

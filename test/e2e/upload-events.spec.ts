@@ -33,12 +33,13 @@ describe('live upload status over Server-Sent Events', () => {
   let api: ApiClient;
   let tenant: TenantCredentials;
   let png: Buffer;
+  let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'intake-e2e-sse-'));
     await receiver.start();
     // A short heartbeat, so the spec can see some without waiting 15 s.
-    const env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info', LIVE_STATUS_HEARTBEAT_SECONDS: '1' };
+    env = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info', LIVE_STATUS_HEARTBEAT_SECONDS: '1' };
     const started = await startApi(env);
     processes.push(started.proc, await startWorker(env));
     apiUrl = started.url;
@@ -185,5 +186,22 @@ describe('live upload status over Server-Sent Events', () => {
     const stream = await openEventStream(eventsUrl(created.id), { authorization: `Bearer ${tenant.apiKey}` });
     expect(JSON.parse((await stream.next())!.data)).toMatchObject({ id: created.id, status: 'awaiting_upload' });
     stream.close();
+  });
+
+  it('ends open streams when the API shuts down, so it can exit', async () => {
+    const second = await startApi(env, 'api-shutdown');
+    const created = await createPng(api);
+    const stream = await openEventStream(`${second.url}/v1/uploads/${created.id}/events`, { authorization: `Bearer ${tenant.apiKey}` });
+    expect(JSON.parse((await stream.next())!.data).status).toBe('awaiting_upload');
+    try {
+      const exited = second.proc.kill('SIGTERM');
+      // A server that waited for its open streams would never exit: give it a bound, not a sleep.
+      const hung = new Promise((_, reject) => setTimeout(() => reject(new Error('the API did not exit within 30 s')), 30_000).unref());
+      await Promise.race([exited, hung]);
+      expect(await stream.rest(30_000)).toEqual([]);
+      expect(stream.done).toBe(true);
+    } finally {
+      if (second.proc.running) await second.proc.kill('SIGKILL');
+    }
   });
 });
