@@ -54,7 +54,7 @@ describe('UploadChangeFeed (real PostgreSQL)', () => {
     views = new UploadViews(deps.uploads, deps.storage, deps.config);
   });
   afterAll(async () => {
-    await deps.close();
+    await deps?.close();
   });
 
   /** A feed whose reads are counted in `reads`, listening under its own application_name. */
@@ -80,7 +80,7 @@ describe('UploadChangeFeed (real PostgreSQL)', () => {
     feed = await startFeed();
     applicationName = feed.applicationName;
   });
-  afterEach(() => feed.close());
+  afterEach(() => feed?.close());
 
   async function seeded(): Promise<string> {
     return (await seedUpload(deps, { contentType: 'image/png' })).upload.id;
