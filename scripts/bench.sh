@@ -9,7 +9,11 @@ source "$INTAKE_ROOT/scripts/lib/stack.sh"
 [ $# -ge 1 ] || die "usage: scripts/bench.sh <bench name> [args...]   (a folder under bench/)"
 BENCH=$1; shift
 
-use_throwaway_stack bench 2
+# INTAKE_BENCH_SLOT (default 2) picks the ports, as INTAKE_TEST_SLOT does for scripts/test.sh: a
+# checkout whose test slot is free can bench there while slot 2 runs someone's suite.
+slot=${INTAKE_BENCH_SLOT:-2}
+[[ $slot =~ ^[1-5]$ ]] || die "INTAKE_BENCH_SLOT must be 1-5"
+use_throwaway_stack "bench$([ "$slot" = 2 ] || echo "$slot")" "$slot"
 
 cd "$INTAKE_ROOT"
 bash scripts/bootstrap.sh

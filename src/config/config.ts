@@ -125,6 +125,8 @@ export const configSchema = z.object({
    * an activity that was already running (verify's copy may take up to its 10-minute timeout).
    */
   UPLOAD_DELETION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** Live status streams (GET /v1/uploads/:id/events): seconds between the heartbeats that keep proxies from closing them. */
+  LIVE_STATUS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(15),
   /** One attempt's deadline: DNS, connect, request and the (capped) answer. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().max(60_000).default(10_000),
   /** Delays before each delivery attempt (see src/webhooks/retry-schedule.ts); `0s,1s,2s,3s` is 4 attempts. */

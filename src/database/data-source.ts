@@ -10,6 +10,7 @@ import { TrustedOriginal1764100000000 } from './migrations/1764100000000-trusted
 import { FrontDoor1764200000000 } from './migrations/1764200000000-front-door';
 import { DeletedUploads1764240000000 } from './migrations/1764240000000-deleted-uploads';
 import { WebhookEndpoints1764300000000 } from './migrations/1764300000000-webhook-endpoints';
+import { UploadChangeNotifications1764310000000 } from './migrations/1764310000000-upload-change-notifications';
 
 export const ENTITIES = [Tenant, ApiKey, UploadToken, Upload, UploadOutput, WebhookEndpoint];
 export const MIGRATIONS = [
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   FrontDoor1764200000000,
   DeletedUploads1764240000000,
   WebhookEndpoints1764300000000,
+  UploadChangeNotifications1764310000000,
 ];
 
 /** Schema changes go through migrations only; `synchronize` stays off everywhere. */
