@@ -68,6 +68,15 @@ export const configSchema = z.object({
   /** Part size Intake chooses for multipart uploads (S3: at least 5 MiB); grown only to stay within 10,000 parts. */
   MULTIPART_PART_SIZE: z.coerce.number().int().min(5 * 1024 ** 2).max(5 * GiB).default(8 * 1024 ** 2),
   DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(3600),
+  /** Where clients reach this API: links the API serves itself (HLS playlists) start with it. */
+  PUBLIC_API_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /**
+   * Signs the links the API serves without an Authorization header (HLS playlists); the API and
+   * every worker need the same value. Required in production (see outputUrlSecret).
+   */
+  OUTPUT_URL_SECRET: z.string().min(32, 'OUTPUT_URL_SECRET must be at least 32 characters').optional(),
+  /** Length a video is cut into (at keyframes) for transcoding in parallel; shorter videos are one segment. */
+  VIDEO_SEGMENT_SECONDS: z.coerce.number().min(2).max(600).default(10),
 
   /** sharp refuses to decode images above this many pixels (decompression-bomb guard). */
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),
@@ -178,6 +187,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${issues}`);
   }
   return parsed.data;
+}
+
+/** Outside production, a fixed development secret stands in, so a local stack needs no setup. */
+const DEVELOPMENT_OUTPUT_URL_SECRET = 'intake-development-output-url-secret-not-for-production';
+
+export function outputUrlSecret(config: Pick<AppConfig, 'OUTPUT_URL_SECRET' | 'NODE_ENV'>): string {
+  if (config.OUTPUT_URL_SECRET) return config.OUTPUT_URL_SECRET;
+  if (config.NODE_ENV === 'production') throw new ConfigError('OUTPUT_URL_SECRET must be set in production (32+ characters)');
+  return DEVELOPMENT_OUTPUT_URL_SECRET;
 }
 
 /** The largest upload Intake accepts: what policy allows and what the scanner can vouch for. */

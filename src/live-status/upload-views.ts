@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig, CONFIG } from '../config/config';
-import { ObjectStorage } from '../storage/object-storage';
+import { OutputLinks } from '../outputs/output-links';
 import { UploadStore } from '../uploads/upload-store';
 import { UploadView, presentUpload } from '../uploads/upload-view';
 
@@ -9,13 +8,12 @@ import { UploadView, presentUpload } from '../uploads/upload-view';
 export class UploadViews {
   constructor(
     @Inject(UploadStore) private readonly uploads: UploadStore,
-    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
-    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(OutputLinks) private readonly links: OutputLinks,
   ) {}
 
   async load(id: string): Promise<UploadView | null> {
     const upload = await this.uploads.findById(id);
     if (!upload) return null;
-    return presentUpload(upload, await this.uploads.listOutputs(id), this.storage, this.config.DOWNLOAD_URL_TTL_SECONDS);
+    return presentUpload(upload, await this.uploads.listOutputs(id), this.links);
   }
 }

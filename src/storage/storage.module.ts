@@ -1,11 +1,12 @@
 import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config/config';
+import { OutputLinks } from '../outputs/output-links';
 import { ObjectStorage } from './object-storage';
 
 @Global()
 @Module({
-  providers: [{ provide: ObjectStorage, inject: [CONFIG], useFactory: (config: AppConfig) => new ObjectStorage(config) }],
-  exports: [ObjectStorage],
+  providers: [{ provide: ObjectStorage, inject: [CONFIG], useFactory: (config: AppConfig) => new ObjectStorage(config) }, OutputLinks],
+  exports: [ObjectStorage, OutputLinks],
 })
 export class StorageModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(@Inject(ObjectStorage) private readonly storage: ObjectStorage) {}

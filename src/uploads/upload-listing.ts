@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { IsIn, IsOptional } from 'class-validator';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { LIST_DEFAULT_LIMIT, PageQuery } from '../common/page-query';
-import { AppConfig, CONFIG } from '../config/config';
 import { UPLOAD_STATUSES, UploadStatus } from '../database/entities/upload.entity';
-import { ObjectStorage } from '../storage/object-storage';
+import { OutputLinks } from '../outputs/output-links';
 import { UploadStore } from './upload-store';
 import { UploadView, presentUpload } from './upload-view';
 
@@ -29,9 +28,8 @@ export interface UploadPage {
 @Injectable()
 export class UploadListing {
   constructor(
-    @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(UploadStore) private readonly uploads: UploadStore,
-    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(OutputLinks) private readonly links: OutputLinks,
   ) {}
 
   async list(tenantId: string, query: ListUploadsQuery): Promise<UploadPage> {
@@ -41,9 +39,8 @@ export class UploadListing {
     const rows = await this.uploads.listPage(tenantId, { status: query.status, after, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const outputs = await this.uploads.listOutputsOf(page.map((r) => r.upload.id));
-    const ttl = this.config.DOWNLOAD_URL_TTL_SECONDS;
     return {
-      uploads: await Promise.all(page.map(({ upload }) => presentUpload(upload, outputs.get(upload.id) ?? [], this.storage, ttl))),
+      uploads: await Promise.all(page.map(({ upload }) => presentUpload(upload, outputs.get(upload.id) ?? [], this.links))),
       nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.position) : null,
     };
   }

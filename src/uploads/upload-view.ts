@@ -1,6 +1,6 @@
 import type { UploadOutput } from '../database/entities/upload-output.entity';
 import type { Upload, UploadMode, UploadStage, UploadStatus } from '../database/entities/upload.entity';
-import type { ObjectStorage } from '../storage/object-storage';
+import type { OutputLinks } from '../outputs/output-links';
 
 export interface OutputView {
   name: string;
@@ -8,7 +8,7 @@ export interface OutputView {
   size: number;
   width: number | null;
   height: number | null;
-  /** Presigned GET, valid for DOWNLOAD_URL_TTL_SECONDS. */
+  /** Presigned GET (or, for `hls`, a signed API link), valid for DOWNLOAD_URL_TTL_SECONDS. */
   url: string;
 }
 
@@ -34,12 +34,7 @@ export interface UploadView {
   updatedAt: string;
 }
 
-export async function presentUpload(
-  upload: Upload,
-  outputs: UploadOutput[],
-  storage: ObjectStorage,
-  urlTtlSeconds: number,
-): Promise<UploadView> {
+export async function presentUpload(upload: Upload, outputs: UploadOutput[], links: OutputLinks): Promise<UploadView> {
   return {
     id: upload.id,
     status: upload.status,
@@ -59,7 +54,7 @@ export async function presentUpload(
         size: o.size,
         width: o.width,
         height: o.height,
-        url: await storage.presignGet(o.objectKey, urlTtlSeconds),
+        url: await links.urlFor(upload.id, o),
       })),
     ),
     error: upload.errorCode ? { code: upload.errorCode, message: upload.errorMessage ?? '' } : null,

@@ -11,6 +11,7 @@ import { errors } from '../common/errors';
 import { AppConfig, CONFIG, effectiveMaxUploadBytes } from '../config/config';
 import type { Upload, UploadMode } from '../database/entities/upload.entity';
 import { smallestLimit, typeAllowedBy } from '../tenants/tenant-policy';
+import { OutputLinks } from '../outputs/output-links';
 import { objectKeys } from '../storage/object-keys';
 import { ObjectHead, ObjectStorage } from '../storage/object-storage';
 import { ClientMetadata, mergeClientMetadata } from './client-metadata';
@@ -53,6 +54,7 @@ export class UploadsService {
     @Inject(Client) private readonly temporal: Client,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(MultipartUploads) private readonly multipart: MultipartUploads,
+    @Inject(OutputLinks) private readonly links: OutputLinks,
   ) {}
 
   /** REST creation: records the upload, starts its workflow and says how to send the bytes. */
@@ -201,6 +203,6 @@ export class UploadsService {
   async get(principal: Principal, id: string): Promise<UploadView> {
     const upload = await this.findVisible(principal, id);
     const outputs = await this.uploads.listOutputs(id);
-    return presentUpload(upload, outputs, this.storage, this.config.DOWNLOAD_URL_TTL_SECONDS);
+    return presentUpload(upload, outputs, this.links);
   }
 }

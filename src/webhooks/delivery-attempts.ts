@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config/config';
-import { ObjectStorage } from '../storage/object-storage';
+import { OutputLinks } from '../outputs/output-links';
 import { DeliveryUpdate, EndpointHealth, PendingAttempt, WebhookDeliveryStore } from './delivery-store';
 import { SendResult, WebhookSender } from './webhook-sender';
 
@@ -63,8 +63,8 @@ export class DeliveryAttempts {
 
   constructor(
     @Inject(WebhookDeliveryStore) private readonly deliveries: WebhookDeliveryStore,
-    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
-    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(OutputLinks) private readonly links: OutputLinks,
+    @Inject(CONFIG) config: AppConfig,
   ) {
     this.sender = WebhookSender.fromConfig(config);
   }
@@ -128,11 +128,10 @@ export class DeliveryAttempts {
     // A deleted upload's outputs are gone (or about to be): no links to them.
     const keys = new Map(pending.uploadStatus === 'deleted' ? [] : pending.outputKeys.map((o) => [o.name, o.key]));
     const outputs = (pending.payload.outputs as Array<{ name: string }> | undefined) ?? [];
-    const ttl = this.config.DOWNLOAD_URL_TTL_SECONDS;
     const signed = await Promise.all(
       outputs.map(async (o) => {
         const key = keys.get(o.name);
-        return key ? { ...o, url: await this.storage.presignGet(key, ttl) } : o;
+        return key ? { ...o, url: await this.links.urlFor(pending.uploadId, { name: o.name, objectKey: key }) } : o;
       }),
     );
     return { type: pending.eventType, timestamp: pending.eventAt.toISOString(), data: { ...pending.payload, outputs: signed } };

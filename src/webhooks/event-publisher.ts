@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { AppConfig, CONFIG } from '../config/config';
-import { ObjectStorage } from '../storage/object-storage';
+import { OutputLinks } from '../outputs/output-links';
 import { UploadStore } from '../uploads/upload-store';
 import { presentUpload } from '../uploads/upload-view';
 import { TASK_QUEUES, WebhookDeliveryInput, WebhookEvent, webhookEventWorkflowIdFor } from '../../workflows/contract';
@@ -26,7 +26,7 @@ export function webhookIdFor(uploadId: string, event: WebhookEvent): string {
 export class WebhookPublisher {
   constructor(
     @Inject(UploadStore) private readonly uploads: UploadStore,
-    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(OutputLinks) private readonly links: OutputLinks,
     @Inject(WebhookDeliveryStore) private readonly deliveries: WebhookDeliveryStore,
     @Inject(Client) private readonly temporal: Client,
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -42,7 +42,7 @@ export class WebhookPublisher {
   async record(uploadId: string, type: WebhookEvent): Promise<{ eventId: string; deliveryIds: string[] }> {
     const upload = await this.uploads.get(uploadId);
     const outputs = await this.uploads.listOutputs(uploadId);
-    const view = await presentUpload(upload, outputs, this.storage, this.config.DOWNLOAD_URL_TTL_SECONDS);
+    const view = await presentUpload(upload, outputs, this.links);
     const eventId = webhookIdFor(uploadId, type);
     const deliveryIds = await this.deliveries.recordEvent({
       id: eventId,

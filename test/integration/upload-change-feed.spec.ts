@@ -51,7 +51,7 @@ describe('UploadChangeFeed (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     deps = await realDeps();
-    views = new UploadViews(deps.uploads, deps.storage, deps.config);
+    views = new UploadViews(deps.uploads, deps.links);
   });
   afterAll(async () => {
     await deps?.close();

@@ -86,9 +86,9 @@ describe('webhooks cannot reach inside (real HTTP listeners on 127.0.0.1, Postgr
    */
   async function attemptWithoutAllowList(webhookUrl: string) {
     const { upload, tenantId } = await seedUpload(deps, { contentType: 'text/plain', body: Buffer.from('x'), webhookUrl });
-    const publisher = new WebhookPublisher(deps.uploads, deps.storage, deps.deliveries, deps.temporal, deps.config);
+    const publisher = new WebhookPublisher(deps.uploads, deps.links, deps.deliveries, deps.temporal, deps.config);
     const { deliveryIds } = await publisher.record(upload.id, 'upload.ready');
-    const attempts = new DeliveryAttempts(deps.deliveries, deps.storage, { ...deps.config, WEBHOOK_ALLOWED_PRIVATE_HOSTS: [] });
+    const attempts = new DeliveryAttempts(deps.deliveries, deps.links, { ...deps.config, WEBHOOK_ALLOWED_PRIVATE_HOSTS: [] });
     const logs: Array<{ message: string; meta: Record<string, unknown> }> = [];
     const log = { info: () => undefined, warn: (message: string, meta: Record<string, unknown>) => logs.push({ message, meta }) };
     const outcome = await attempts.attempt({ deliveryId: deliveryIds[0]!, ref: 'spec#1', nextDelayMs: 1000 }, log);

@@ -19,6 +19,7 @@ import { objectKeys } from '../../src/storage/object-keys';
 import { ObjectStorage } from '../../src/storage/object-storage';
 import { TenantStore } from '../../src/tenants/tenant-store';
 import { UploadStore } from '../../src/uploads/upload-store';
+import { OutputLinks } from '../../src/outputs/output-links';
 import { DeliveryAttempts } from '../../src/webhooks/delivery-attempts';
 import { WebhookDeliveryStore } from '../../src/webhooks/delivery-store';
 import { WebhookEndpointStore } from '../../src/webhooks/endpoint-store';
@@ -32,6 +33,7 @@ export interface RealDeps extends ActivityDeps {
   tenants: TenantStore;
   endpoints: WebhookEndpointStore;
   deliveries: WebhookDeliveryStore;
+  links: OutputLinks;
   /** Starts webhook delivery workflows (on the stack's Temporal server). */
   temporal: Client;
   close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
   const uploads = new UploadStore(dataSource);
   const endpoints = new WebhookEndpointStore(dataSource);
   const deliveries = new WebhookDeliveryStore(dataSource);
+  const links = new OutputLinks(storage, config);
   const temporal = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
   return {
     config,
@@ -69,8 +72,9 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
     posters: new PosterFramePicker({ ffmpegPath: config.FFMPEG_PATH }),
     storyboards: new StoryboardRenderer({ ffmpegPath: config.FFMPEG_PATH }),
     audio: new AudioRenditions({ ffmpegPath: config.FFMPEG_PATH }),
-    webhookEvents: new WebhookPublisher(uploads, storage, deliveries, temporal, config),
-    deliveryAttempts: new DeliveryAttempts(deliveries, storage, config),
+    links,
+    webhookEvents: new WebhookPublisher(uploads, links, deliveries, temporal, config),
+    deliveryAttempts: new DeliveryAttempts(deliveries, links, config),
     sessions: testSessions(config.WORK_DIR),
     async close() {
       await temporal.connection.close();
