@@ -93,7 +93,8 @@ export class VideoSegmenter {
       ...sandboxedInput(type, input),
       '-map', '0:V:0', '-map', '0:a:0?', '-c', 'copy', '-map_metadata', '-1',
       '-f', 'segment', '-segment_format', 'matroska', '-reset_timestamps', '1',
-      ...(cuts.length > 0 ? ['-segment_times', cuts.join(',')] : ['-segment_time', '1e9']),
+      // One segment: a segment length no video reaches.
+      ...(cuts.length > 0 ? ['-segment_times', cuts.join(',')] : ['-segment_time', '999999999']),
       '-y', `file:${join(outDir, 'segment-%05d.mkv')}`,
     ];
     try {
