@@ -60,6 +60,8 @@ export interface EncodeSegmentOptions {
   /** Where the segment starts in the source: the pieces' timestamps are shifted by it. */
   startSeconds: number;
   durationSeconds: number;
+  /** The source's display rotation (KeyframeProbe.rotationDegrees), which the segment lost. */
+  rotationDegrees?: number;
   rungs: readonly LadderRung[];
   outDir: string;
   /** 0..1 from ffmpeg's `-progress` output. */
@@ -97,6 +99,9 @@ export interface SegmentEncoderOptions {
   ffmpegPath: string;
   ffprobePath: string;
 }
+
+/** The filters ffmpeg's autorotate uses for each counter-clockwise display rotation. */
+const ROTATIONS: Record<number, string> = { 0: '', 90: 'transpose=cclock,', 180: 'hflip,vflip,', 270: 'transpose=clock,' };
 
 /** Keyframes every two seconds inside a piece, so a player can seek without decoding it whole. */
 const KEYFRAME_EVERY = 'expr:gte(t,n_forced*2)';
@@ -137,13 +142,15 @@ export class SegmentEncoder {
   private arguments(segmentFile: string, opts: EncodeSegmentOptions, files: string[]): string[] {
     const n = opts.rungs.length;
     const graph = [
-      `[0:v:0]split=${n}${opts.rungs.map((_, i) => `[s${i}]`).join('')}`,
+      `[0:v:0]${ROTATIONS[opts.rotationDegrees ?? 0] ?? ''}split=${n}${opts.rungs.map((_, i) => `[s${i}]`).join('')}`,
       ...opts.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`),
     ].join(';');
     const offset = opts.startSeconds.toFixed(6);
     return [
       '-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats',
       // Our own intermediate file: the demuxer and protocol are pinned all the same.
+      // The rotation is applied from the options alone, whatever a later ffmpeg keeps in Matroska.
+      '-noautorotate',
       '-protocol_whitelist', 'file', '-f', 'matroska', '-i', `file:${segmentFile}`,
       '-filter_complex', graph,
       ...opts.rungs.flatMap((r, i) => [

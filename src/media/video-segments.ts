@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptVideoError } from './media-errors';
 import { runTool, ToolFailure } from './tool-process';
@@ -15,6 +15,14 @@ export interface KeyframeProbe {
   /** Seconds from the start of the file (ffmpeg's output timeline), ascending. */
   keyframes: number[];
   durationSeconds: number;
+  /** As displayed, after the rotation: what the ladder is chosen for. */
+  width: number;
+  height: number;
+  /**
+   * The display rotation, counter-clockwise degrees (0, 90, 180, 270). Matroska segments do not
+   * keep it (ffmpeg 5.1), so SegmentEncoder applies it from here.
+   */
+  rotationDegrees: number;
 }
 
 export interface PlannedSegment {
@@ -42,7 +50,8 @@ export class VideoSegmenter {
   async probeKeyframes(input: string, type: string, signal?: AbortSignal): Promise<KeyframeProbe> {
     const args = [
       '-hide_banner', '-loglevel', 'error', '-print_format', 'json',
-      '-select_streams', 'V:0', '-show_entries', 'packet=pts_time,flags:format=start_time,duration',
+      '-select_streams', 'V:0',
+      '-show_entries', 'packet=pts_time,flags:format=start_time,duration:stream=width,height:stream_side_data=rotation',
       ...sandboxedInput(type, input),
     ];
     let stdout: string;
@@ -58,7 +67,10 @@ export class VideoSegmenter {
     const data = JSON.parse(stdout) as {
       packets?: Array<{ pts_time?: string; flags?: string }>;
       format?: { start_time?: string; duration?: string };
+      streams?: Array<{ width?: number; height?: number; side_data_list?: Array<{ rotation?: number }> }>;
     };
+    const video = data.streams?.[0];
+    if (!video?.width || !video.height) throw new CorruptVideoError(`The ${type} file has no video stream`);
     const duration = Number(data.format?.duration);
     if (!Number.isFinite(duration) || duration <= 0) throw new CorruptVideoError(`The ${type} file declares no duration`);
     // ffmpeg shifts its output to start at 0 (no -copyts), so cut times are counted from the start.
@@ -69,7 +81,17 @@ export class VideoSegmenter {
       .filter(Number.isFinite)
       .sort((a, b) => a - b);
     if (keyframes.length === 0) throw new CorruptVideoError(`The ${type} file has no video keyframe`);
-    return { keyframes, durationSeconds: duration };
+    const rotation = video.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? 0;
+    // Only quarter turns are applied (as ffmpeg's own autorotate does); anything else plays unrotated.
+    const rotationDegrees = [0, 90, 180, 270].find((q) => Math.abs((((rotation % 360) + 360) % 360) - q) < 1) ?? 0;
+    const sideways = rotationDegrees % 180 === 90;
+    return {
+      keyframes,
+      durationSeconds: duration,
+      width: sideways ? video.height : video.width,
+      height: sideways ? video.width : video.height,
+      rotationDegrees,
+    };
   }
 
   /**
@@ -97,12 +119,14 @@ export class VideoSegmenter {
       ...(cuts.length > 0 ? ['-segment_times', cuts.join(',')] : ['-segment_time', '999999999']),
       '-y', `file:${join(outDir, 'segment-%05d.mkv')}`,
     ];
+    // A retry may find an earlier attempt's segments here; they must not be counted as this run's.
+    await Promise.all((await segmentFiles(outDir)).map((f) => rm(join(outDir, f), { force: true })));
     try {
       await runTool(this.options.ffmpegPath, args, { signal });
     } catch (err) {
       throw asCorruptVideo(err, type);
     }
-    const files = (await readdir(outDir)).filter((f) => /^segment-\d{5}\.mkv$/.test(f)).sort();
+    const files = await segmentFiles(outDir);
     if (files.length !== plan.length) {
       throw new CorruptVideoError(
         `The ${type} file ends before its declared duration`,
@@ -134,6 +158,10 @@ export class VideoSegmenter {
     );
     return Number(stdout.trim());
   }
+}
+
+async function segmentFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((f) => /^segment-\d{5}\.mkv$/.test(f)).sort();
 }
 
 /**

@@ -12,7 +12,7 @@ import type { HlsPlay, HlsPlayResult } from '../browser/hls-contract';
 import { PageServer, bundleForBrowser, launchChromium } from '../support/browser';
 import { CorsFileServer } from '../support/cors-file-server';
 import { mp4Boxes, probe } from '../support/media';
-import { decodeFully, makeKeyframedClip } from '../support/video-clips';
+import { decodeFully, firstFrameGrey, greyDistance, makeKeyframedClip, withRotation } from '../support/video-clips';
 
 const tools = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
 const segmenter = new VideoSegmenter(tools);
@@ -222,6 +222,28 @@ describe('segmented transcode: other sources', () => {
     expect(pieces).toHaveLength(1);
     expect(pieces[0]!.map((p) => [p.name, p.width, p.height])).toEqual([['360p', 640, 360]]);
     await decodeFully(pieces[0]![0]!.file);
+  }, 60_000);
+
+  it("turns a portrait phone video upright, though its segments lose the source's rotation", async () => {
+    const landscape = join(dir, 'coded-landscape.mp4');
+    const source = join(dir, 'portrait.mp4');
+    await makeKeyframedClip(landscape, { width: 640, height: 360, seconds: 4, keyframeEverySeconds: 2 });
+    await withRotation(landscape, source, 90);
+    const probed = await segmenter.probeKeyframes(source, 'video/mp4');
+    expect(probed).toMatchObject({ width: 360, height: 640, rotationDegrees: 90 });
+    const rungs = ladderFor(probed.width, probed.height);
+    expect(rungs.map((r) => [r.name, r.width, r.height])).toEqual([['360p', 360, 640]]);
+    const plan = planSegments(probed.keyframes, probed.durationSeconds, TARGET_SECONDS);
+    const [segment] = await segmenter.splitAtKeyframes(source, 'video/mp4', plan, await newDir(dir, 'portrait-split'));
+    const encode = async (rotationDegrees: number) => {
+      const outDir = await newDir(dir, `portrait-${rotationDegrees}`);
+      const [piece] = await encoder.encodeSegment(segment!.file, { ...segment!, rotationDegrees, rungs, outDir });
+      return greyDistance(await firstFrameGrey(piece!.file, 18, 32), await firstFrameGrey(source, 18, 32));
+    };
+    const upright = await encode(probed.rotationDegrees);
+    const unturned = await encode(0);
+    expect(upright).toBeLessThan(8);
+    expect(unturned).toBeGreaterThan(20); // the same check would catch a squashed, unturned picture
   }, 60_000);
 
   it('rejects a truncated MP4 whose index survived: splitting finds it shorter than it says (CORRUPT_MEDIA)', async () => {

@@ -30,3 +30,29 @@ export async function makeKeyframedClip(
 export async function decodeFully(path: string): Promise<void> {
   await run('ffmpeg', ['-v', 'error', '-xerror', '-nostdin', '-i', path, '-f', 'null', '-']);
 }
+
+/** A stream copy of `input` whose display matrix turns it `degrees` (as a phone's portrait video is). */
+export async function withRotation(input: string, output: string, degrees: number): Promise<void> {
+  await run('ffmpeg', ['-loglevel', 'error', '-y', '-i', input, '-c', 'copy', '-metadata:s:v:0', `rotate=${degrees}`, output]);
+}
+
+/**
+ * The first frame as displayed (ffmpeg applies any rotation), shrunk to `width` x `height` grey
+ * pixels: enough to tell one picture from its rotated or squashed self.
+ */
+export async function firstFrameGrey(path: string, width: number, height: number): Promise<Buffer> {
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-nostdin', '-i', path, '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    { encoding: 'buffer' },
+  );
+  return stdout;
+}
+
+/** Mean absolute difference of two same-sized grey pictures (0 identical, 255 opposite). */
+export function greyDistance(a: Buffer, b: Buffer): number {
+  if (a.length !== b.length || a.length === 0) throw new Error('pictures of different sizes');
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
