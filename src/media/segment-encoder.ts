@@ -123,7 +123,8 @@ export class SegmentEncoder {
     const files = opts.rungs.map((r) => join(opts.outDir, `${r.name}.ts`));
     const durationUs = opts.durationSeconds * 1e6;
     try {
-      await runTool(this.options.ffmpegPath, this.arguments(segmentFile, opts, files), {
+      const lead = await this.videoLead(segmentFile, signal);
+      await runTool(this.options.ffmpegPath, this.arguments(segmentFile, opts, files, opts.startSeconds - lead), {
         signal,
         onStdoutLine: (line) => {
           // out_time counts from the segment's own start; the TS offset is applied after it.
@@ -139,13 +140,31 @@ export class SegmentEncoder {
     return Promise.all(opts.rungs.map((r, i) => this.describe(r.name, files[i]!, signal)));
   }
 
-  private arguments(segmentFile: string, opts: EncodeSegmentOptions, files: string[]): string[] {
+  /**
+   * How long after the file's start its first video frame comes. The first segment's audio can
+   * start earlier (an AAC encoder delay in the source), the others' start with the cut keyframe;
+   * placing every piece by its first video frame keeps the pieces of a rung from overlapping.
+   */
+  private async videoLead(segmentFile: string, signal: AbortSignal): Promise<number> {
+    const { stdout } = await runTool(
+      this.options.ffprobePath,
+      ['-hide_banner', '-loglevel', 'error', '-print_format', 'json', '-select_streams', 'v:0',
+        '-show_entries', 'stream=start_time:format=start_time',
+        '-protocol_whitelist', 'file', '-f', 'matroska', '-i', `file:${segmentFile}`],
+      { signal },
+    );
+    const data = JSON.parse(stdout) as { streams?: Array<{ start_time?: string }>; format?: { start_time?: string } };
+    const lead = Number(data.streams?.[0]?.start_time) - Number(data.format?.start_time);
+    return Number.isFinite(lead) && lead > 0 ? lead : 0;
+  }
+
+  private arguments(segmentFile: string, opts: EncodeSegmentOptions, files: string[], offsetSeconds: number): string[] {
     const n = opts.rungs.length;
     const graph = [
       `[0:v:0]${ROTATIONS[opts.rotationDegrees ?? 0] ?? ''}split=${n}${opts.rungs.map((_, i) => `[s${i}]`).join('')}`,
       ...opts.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`),
     ].join(';');
-    const offset = opts.startSeconds.toFixed(6);
+    const offset = offsetSeconds.toFixed(6);
     return [
       '-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats',
       // Our own intermediate file: the demuxer and protocol are pinned all the same.
@@ -157,9 +176,13 @@ export class SegmentEncoder {
         '-map', `[v${i}]`, '-map', '0:a:0?',
         '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high',
         '-b:v', String(r.videoBitrate), '-maxrate', String(r.maxrate), '-bufsize', String(r.bufsize),
-        '-force_key_frames', KEYFRAME_EVERY,
+        // MPEG-TS's own 90 kHz clock: the default (1/frame rate) would move the first frame of a
+        // segment whose video starts off that grid by up to a frame.
+        '-force_key_frames', KEYFRAME_EVERY, '-enc_time_base:v', '1:90000',
         '-c:a', 'aac', '-ac', '2', '-ar', '48000', '-b:a', String(r.audioBitrate),
-        '-map_metadata', '-1', '-output_ts_offset', offset,
+        // Kept as computed, even below zero (the TS muxer's own delay keeps what it writes
+        // positive): shifting only the first piece would open a gap after it.
+        '-map_metadata', '-1', '-output_ts_offset', offset, '-avoid_negative_ts', 'disabled',
         '-f', 'mpegts', '-y', `file:${files[i]}`,
       ]),
     ];

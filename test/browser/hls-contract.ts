@@ -3,6 +3,8 @@
 export interface HlsPlay {
   /** The master playlist. */
   url: string;
+  /** Where playback starts (hls.js's startPosition); default the beginning. */
+  startSeconds?: number;
   /** Resolve once the video's currentTime passes this. */
   untilSeconds: number;
   /** Give up (and report what happened so far) after this long. */

@@ -4,10 +4,11 @@ import Hls from 'hls.js';
 import type { HlsPlay, HlsPlayResult } from './hls-contract';
 
 function playHls(run: HlsPlay): Promise<HlsPlayResult> {
+  document.querySelector('video')?.remove();
   const video = document.createElement('video');
   video.muted = true; // autoplay without a user gesture
   document.body.append(video);
-  const hls = new Hls();
+  const hls = new Hls({ startPosition: run.startSeconds ?? -1 });
   const errors: string[] = [];
   let levels: number[] = [];
   return new Promise((resolve) => {

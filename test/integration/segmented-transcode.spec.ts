@@ -12,7 +12,7 @@ import type { HlsPlay, HlsPlayResult } from '../browser/hls-contract';
 import { PageServer, bundleForBrowser, launchChromium } from '../support/browser';
 import { CorsFileServer } from '../support/cors-file-server';
 import { mp4Boxes, probe } from '../support/media';
-import { decodeFully, firstFrameGrey, greyDistance, makeKeyframedClip, withRotation } from '../support/video-clips';
+import { decodeFully, firstFrameGrey, greyDistance, makeKeyframedClip, videoStartOf, withRotation } from '../support/video-clips';
 
 const tools = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
 const segmenter = new VideoSegmenter(tools);
@@ -110,6 +110,16 @@ describe('segmented transcode: split at keyframes, encode segments apart, join, 
     }
   }, 240_000);
 
+  it("places each piece where its segment starts, so a rung's pieces form one timeline", async () => {
+    for (const rung of rungs) {
+      const starts = await Promise.all(rungPieces(pieces, rung.name).map((p) => videoStartOf(p.file)));
+      // MPEG-TS adds the same muxing delay to every piece; what matters is the distance between
+      // them, to within a millisecond (TS counts in 90 kHz ticks).
+      const fromFirst = starts.map((t) => Math.round((t - starts[0]!) * 1000) / 1000);
+      expect(fromFirst).toEqual(segments.map((s) => s.startSeconds));
+    }
+  });
+
   it("decodes each rung's pieces, joined, as one stream of the source's length at the rung's size", async () => {
     for (const rung of rungs) {
       const joined = join(dir, `${rung.name}-joined.mp4`);
@@ -164,14 +174,17 @@ describe('segmented transcode: split at keyframes, encode segments apart, join, 
       browser = await launchChromium();
       const tab = await browser.newPage();
       await tab.goto(page.origin);
-      const run: HlsPlay = { url: signed('master.m3u8'), untilSeconds: 5, timeoutMs: 60_000 };
-      const result = await tab.evaluate(
-        (r) => (globalThis as unknown as { playHls: (r: HlsPlay) => Promise<HlsPlayResult> }).playHls(r),
-        run,
-      );
-      expect(result).toMatchObject({ fatal: null, timedOut: false, levels: [360, 720] });
-      expect(result.currentTime).toBeGreaterThan(5);
-      expect([360, 720]).toContain(result.videoHeight);
+      const play = (run: HlsPlay) =>
+        tab.evaluate((r) => (globalThis as unknown as { playHls: (r: HlsPlay) => Promise<HlsPlayResult> }).playHls(r), run);
+      const fromStart = await play({ url: signed('master.m3u8'), untilSeconds: 5, timeoutMs: 60_000 });
+      expect(fromStart).toMatchObject({ fatal: null, timedOut: false, levels: [360, 720] });
+      expect(fromStart.currentTime).toBeGreaterThan(5);
+      expect([360, 720]).toContain(fromStart.videoHeight);
+      // The last piece too, reached by its place on the timeline.
+      const lastStart = segments[segments.length - 1]!.startSeconds;
+      const nearEnd = await play({ url: signed('master.m3u8'), startSeconds: lastStart + 2, untilSeconds: lastStart + 4, timeoutMs: 60_000 });
+      expect(nearEnd).toMatchObject({ fatal: null, timedOut: false });
+      expect(nearEnd.currentTime).toBeGreaterThan(lastStart + 4);
       const pieceRequests = files.requests.filter((r) => r.path.endsWith('.ts'));
       expect(pieceRequests.length).toBeGreaterThan(0);
       for (const r of pieceRequests) expect(r.headers.origin).toBe(page.origin);

@@ -56,3 +56,9 @@ export function greyDistance(a: Buffer, b: Buffer): number {
   for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
   return sum / a.length;
 }
+
+/** When the first video frame is shown: where an MPEG-TS piece sits on its rung's timeline. */
+export async function videoStartOf(path: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=start_time', '-of', 'json', path]);
+  return Number((JSON.parse(stdout) as { streams: Array<{ start_time: string }> }).streams[0]!.start_time);
+}
