@@ -49,14 +49,25 @@ export class VideoSegmenter {
   /** Keyframe times of the first video stream from packet flags alone: nothing is decoded. */
   async probeKeyframes(input: string, type: string, signal?: AbortSignal): Promise<KeyframeProbe> {
     const args = [
-      '-hide_banner', '-loglevel', 'error', '-print_format', 'json',
+      // One line per packet, read as it comes: a long video's packet list is never held whole.
+      '-hide_banner', '-loglevel', 'error', '-print_format', 'compact',
       '-select_streams', 'V:0',
       '-show_entries', 'packet=pts_time,flags:format=start_time,duration:stream=width,height:stream_side_data=rotation',
       ...sandboxedInput(type, input),
     ];
-    let stdout: string;
+    const packetTimes: number[] = [];
+    const sections: Record<string, Record<string, string>> = {};
+    const onStdoutLine = (line: string) => {
+      const [section, ...fields] = line.split('|');
+      const values = Object.fromEntries(fields.map((f) => f.split('=', 2) as [string, string]));
+      if (section === 'packet') {
+        if (values.flags?.startsWith('K')) packetTimes.push(Number(values.pts_time));
+      } else if (section) {
+        sections[section] = { ...sections[section], ...values };
+      }
+    };
     try {
-      ({ stdout } = await runTool(this.options.ffprobePath, args, { signal }));
+      await runTool(this.options.ffprobePath, args, { signal, onStdoutLine });
     } catch (err) {
       // ffprobe only reads: when it exits non-zero on its own, the input is what it cannot read.
       if (err instanceof ToolFailure && err.exitSignal === null) {
@@ -64,32 +75,27 @@ export class VideoSegmenter {
       }
       throw err;
     }
-    const data = JSON.parse(stdout) as {
-      packets?: Array<{ pts_time?: string; flags?: string }>;
-      format?: { start_time?: string; duration?: string };
-      streams?: Array<{ width?: number; height?: number; side_data_list?: Array<{ rotation?: number }> }>;
-    };
-    const video = data.streams?.[0];
-    if (!video?.width || !video.height) throw new CorruptVideoError(`The ${type} file has no video stream`);
-    const duration = Number(data.format?.duration);
+    const width = Number(sections.stream?.width);
+    const height = Number(sections.stream?.height);
+    if (!(width > 0 && height > 0)) throw new CorruptVideoError(`The ${type} file has no video stream`);
+    const duration = Number(sections.format?.duration);
     if (!Number.isFinite(duration) || duration <= 0) throw new CorruptVideoError(`The ${type} file declares no duration`);
     // ffmpeg shifts its output to start at 0 (no -copyts), so cut times are counted from the start.
-    const start = Number(data.format?.start_time) || 0;
-    const keyframes = (data.packets ?? [])
-      .filter((p) => p.flags?.startsWith('K') && p.pts_time !== undefined && p.pts_time !== 'N/A')
-      .map((p) => Number(p.pts_time) - start)
-      .filter(Number.isFinite)
+    const start = Number(sections.format?.start_time) || 0;
+    const keyframes = packetTimes
+      .filter(Number.isFinite) // "N/A"
+      .map((t) => t - start)
       .sort((a, b) => a - b);
     if (keyframes.length === 0) throw new CorruptVideoError(`The ${type} file has no video keyframe`);
-    const rotation = video.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? 0;
+    const rotation = Number(sections.stream?.rotation ?? 0);
     // Only quarter turns are applied (as ffmpeg's own autorotate does); anything else plays unrotated.
     const rotationDegrees = [0, 90, 180, 270].find((q) => Math.abs((((rotation % 360) + 360) % 360) - q) < 1) ?? 0;
     const sideways = rotationDegrees % 180 === 90;
     return {
       keyframes,
       durationSeconds: duration,
-      width: sideways ? video.height : video.width,
-      height: sideways ? video.width : video.height,
+      width: sideways ? height : width,
+      height: sideways ? width : height,
       rotationDegrees,
     };
   }

@@ -237,6 +237,19 @@ describe('segmented transcode: other sources', () => {
     await decodeFully(pieces[0]![0]!.file);
   }, 60_000);
 
+  it('encodes and joins a video without audio, and says so in CODECS', async () => {
+    const source = join(dir, 'silent.mp4');
+    await makeKeyframedClip(source, { width: 640, height: 360, seconds: 24, keyframeEverySeconds: 2, audio: false });
+    const { pieces } = await splitAndEncode(source, 'video/mp4', TARGET_SECONDS, ladderFor(640, 360), await newDir(dir, 'silent'));
+    expect(pieces).toHaveLength(2);
+    for (const [p] of pieces) expect(p!.codecs).toMatch(/^avc1\.6400[0-9a-f]{2}$/);
+    const output = join(dir, 'silent-optimized.mp4');
+    await joiner.joinToMp4(pieces.map(([p]) => p!.file), output);
+    const probed = await probe(output);
+    expect(probed).toMatchObject({ video: { codec: 'h264', width: 640, height: 360 }, audio: undefined });
+    expect(Math.abs(probed.duration - 24)).toBeLessThanOrEqual(0.25);
+  }, 60_000);
+
   it("turns a portrait phone video upright, though its segments lose the source's rotation", async () => {
     const landscape = join(dir, 'coded-landscape.mp4');
     const source = join(dir, 'portrait.mp4');
