@@ -84,7 +84,6 @@ function codecsAttribute(codecs: string): string {
 
 /** A URI line: a line break would let it add tags or entries of its own; '#' would make it a tag. */
 function safeUri(uri: string): string {
-  // eslint-disable-next-line no-control-regex
   if (uri.length === 0 || /[\u0000-\u001f\u007f]/.test(uri) || uri.startsWith('#')) {
     throw new Error(`Not a playlist URI: ${JSON.stringify(uri)}`);
   }

@@ -111,8 +111,8 @@ export class SegmentEncoder {
 
   /**
    * One ffmpeg decodes the segment once and encodes every rung (split + scale), each into its
-   * own MPEG-TS file whose timestamps continue where the previous segment's end, so the pieces of
-   * a rung play (and join) as one stream.
+   * own MPEG-TS file placed at the segment's start on the source's timeline, so the pieces of a
+   * rung play (and join) as one stream.
    */
   async encodeSegment(segmentFile: string, opts: EncodeSegmentOptions): Promise<EncodedPiece[]> {
     if (opts.rungs.length === 0) throw new Error('encodeSegment needs at least one rung');
@@ -167,9 +167,9 @@ export class SegmentEncoder {
     const offset = offsetSeconds.toFixed(6);
     return [
       '-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats',
-      // Our own intermediate file: the demuxer and protocol are pinned all the same.
-      // The rotation is applied from the options alone, whatever a later ffmpeg keeps in Matroska.
+      // The rotation comes from the options alone, whatever a later ffmpeg keeps in Matroska.
       '-noautorotate',
+      // Our own intermediate file: the demuxer and protocol are pinned all the same.
       '-protocol_whitelist', 'file', '-f', 'matroska', '-i', `file:${segmentFile}`,
       '-filter_complex', graph,
       ...opts.rungs.flatMap((r, i) => [
@@ -203,6 +203,7 @@ export class SegmentEncoder {
     if (!video?.width || !video.height || !video.level) throw new Error(`ffmpeg wrote no video to ${file}`);
     const { size: bytes } = await stat(file);
     const durationSeconds = Number(video.duration);
+    if (!(durationSeconds > 0)) throw new Error(`ffmpeg wrote a video of no duration to ${file}`);
     return {
       name,
       file,
