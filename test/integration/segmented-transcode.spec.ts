@@ -11,7 +11,7 @@ import { SourceSegment, VideoSegmenter, planSegments } from '../../src/media/vid
 import type { HlsPlay, HlsPlayResult } from '../browser/hls-contract';
 import { PageServer, bundleForBrowser, launchChromium } from '../support/browser';
 import { CorsFileServer } from '../support/cors-file-server';
-import { mp4Boxes, probe } from '../support/media';
+import { childProcesses, mp4Boxes, probe } from '../support/media';
 import { decodeFully, firstFrameGrey, greyDistance, makeKeyframedClip, videoStartOf, withRotation } from '../support/video-clips';
 
 const tools = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
@@ -202,6 +202,29 @@ describe('segmented transcode: split at keyframes, encode segments apart, join, 
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SegmentTimeLimitError);
     expect(mediaRejectionCode(err)).toBeUndefined();
+    expect(childProcesses(process.pid, 'ffmpeg', s.file)).toEqual([]);
+  }, 30_000);
+
+  it('stops ffmpeg when the caller aborts mid-encode (activity cancelled, worker shutting down)', async () => {
+    const s = segments[1]!;
+    const cancel = new AbortController();
+    const reason = new Error('activity cancelled');
+    let running: number[] = [];
+    const err = await encoder
+      .encodeSegment(s.file, {
+        ...s,
+        rungs,
+        outDir: await newDir(dir, 'cancelled'),
+        signal: cancel.signal,
+        onProgress: () => {
+          running = childProcesses(process.pid, 'ffmpeg', s.file);
+          cancel.abort(reason);
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBe(reason);
+    expect(running).toHaveLength(1);
+    expect(childProcesses(process.pid, 'ffmpeg', s.file)).toEqual([]);
   }, 30_000);
 
   it('measures one whole-clip encode against the per-segment encodes (logged, not asserted)', async () => {
