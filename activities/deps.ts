@@ -4,6 +4,10 @@ import type { AudioRenditions } from '../src/media/audio-renditions';
 import type { ImageProcessor } from '../src/media/image-processor';
 import type { PosterFramePicker } from '../src/media/poster-frame';
 import type { StoryboardRenderer } from '../src/media/storyboard';
+import type { Mp4Joiner } from '../src/media/mp4-join';
+import type { SegmentEncoder } from '../src/media/segment-encoder';
+import type { VideoSegmenter } from '../src/media/video-segments';
+import type { VideoPieceStore } from '../src/uploads/video-piece-store';
 import type { TypeSniffer } from '../src/media/type-sniffer';
 import type { VideoTranscoder } from '../src/media/video-transcoder';
 import type { VideoLimitSettings } from '../src/media/video-limits';
@@ -22,6 +26,8 @@ export interface ActivityDeps {
     | 'IMAGE_MAX_DIMENSION'
     | 'THUMBNAIL_SIZE'
     | 'DOWNLOAD_URL_TTL_SECONDS'
+    | 'VIDEO_SEGMENT_SECONDS'
+    | 'WORK_DIR'
   > &
     VideoLimitSettings;
   uploads: UploadStore;
@@ -34,6 +40,11 @@ export interface ActivityDeps {
   posters: PosterFramePicker;
   storyboards: StoryboardRenderer;
   audio: AudioRenditions;
+  /** A segmented transcode: cut at keyframes, encode a segment into every rung, join a rung. */
+  segmenter: VideoSegmenter;
+  encoder: SegmentEncoder;
+  joiner: Mp4Joiner;
+  pieces: VideoPieceStore;
   /** Records an upload's change as a webhook event and starts its delivery. */
   webhookEvents: WebhookPublisher;
   deliveryAttempts: DeliveryAttempts;

@@ -7,6 +7,7 @@ import { ingestActivities, releaseActivities } from './ingest';
 import { metadataActivities } from './metadata';
 import { notifyActivities } from './notify';
 import { previewActivities } from './previews';
+import { segmentActivities } from './segments';
 import { processActivities } from './process';
 import { thumbnailActivities } from './thumbnail';
 import { verifyActivities } from './verify';
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...processActivities(deps),
     ...previewActivities(deps),
     ...audioActivities(deps),
+    ...segmentActivities(deps),
     ...thumbnailActivities(deps),
     ...releaseActivities(deps),
     ...finishActivities(deps),
@@ -35,6 +37,9 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** A video's segments and their join: registered on the shared transcode queue, for any transcode worker. */
+export const TRANSCODE_ACTIVITIES = ['transcodeSegment', 'assembleVideo'] as const satisfies ReadonlyArray<keyof Activities>;
 
 /** Delivery attempts: registered on the webhooks queue only, so consumers never hold upload slots. */
 export const WEBHOOK_ACTIVITIES = ['attemptDeliveries', 'giveUpDeliveries'] as const satisfies ReadonlyArray<keyof Activities>;
@@ -47,6 +52,7 @@ export const SESSION_ACTIVITIES = [
   'createPoster',
   'createStoryboard',
   'processAudio',
+  'splitVideo',
   'createThumbnail',
   'releaseWorkspace',
 ] as const satisfies ReadonlyArray<keyof Activities>;

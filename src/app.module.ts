@@ -33,6 +33,8 @@ import { UploadListing } from './uploads/upload-listing';
 import { WebhookDeliveriesController } from './webhooks/deliveries.controller';
 import { WebhookEndpointsController } from './webhooks/endpoints.controller';
 import { webhookProviders } from './webhooks/webhook.providers';
+import { HlsController } from './outputs/hls.controller';
+import { VideoPieceStore } from './uploads/video-piece-store';
 
 /** The HTTP API process. Shares stores and storage with the worker (WorkerModule). */
 @Module({})
@@ -61,6 +63,7 @@ export class AppModule {
         StorageEventsController,
         WebhookEndpointsController,
         WebhookDeliveriesController,
+        HlsController,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
@@ -78,6 +81,7 @@ export class AppModule {
         UploadDeletion,
         UploadListing,
         ...webhookProviders,
+        VideoPieceStore,
       ],
     };
   }

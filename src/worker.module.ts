@@ -7,6 +7,7 @@ import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TenantStore } from './tenants/tenant-store';
 import { UploadStore } from './uploads/upload-store';
+import { VideoPieceStore } from './uploads/video-piece-store';
 import { webhookProviders } from './webhooks/webhook.providers';
 
 /**
@@ -19,8 +20,8 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule, TemporalModule],
-      providers: [UploadStore, TenantStore, ...webhookProviders],
-      exports: [UploadStore, TenantStore, ...webhookProviders],
+      providers: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
+      exports: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
     };
   }
 }

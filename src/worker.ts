@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Activities, SESSION_ACTIVITIES, WEBHOOK_ACTIVITIES, createActivities } from '../activities';
+import { Activities, SESSION_ACTIVITIES, TRANSCODE_ACTIVITIES, WEBHOOK_ACTIVITIES, createActivities } from '../activities';
 import { sweepIdleWorkspaces } from './workspaces/sweep';
 import { TASK_QUEUES } from '../workflows/contract';
 import { AppConfig, loadConfig } from './config/config';
@@ -15,6 +15,10 @@ import { AudioRenditions } from './media/audio-renditions';
 import { ImageProcessor } from './media/image-processor';
 import { PosterFramePicker } from './media/poster-frame';
 import { StoryboardRenderer } from './media/storyboard';
+import { Mp4Joiner } from './media/mp4-join';
+import { SegmentEncoder } from './media/segment-encoder';
+import { VideoSegmenter } from './media/video-segments';
+import { VideoPieceStore } from './uploads/video-piece-store';
 import { MetadataReader } from './media/metadata-reader';
 import { TypeSniffer } from './media/type-sniffer';
 import { VideoTranscoder } from './media/video-transcoder';
@@ -67,6 +71,10 @@ async function main() {
     posters: app.get(PosterFramePicker),
     storyboards: app.get(StoryboardRenderer),
     audio: app.get(AudioRenditions),
+    segmenter: app.get(VideoSegmenter),
+    encoder: app.get(SegmentEncoder),
+    joiner: app.get(Mp4Joiner),
+    pieces: app.get(VideoPieceStore),
     webhookEvents: app.get(WebhookPublisher),
     deliveryAttempts: app.get(DeliveryAttempts),
     sessions,
@@ -74,7 +82,8 @@ async function main() {
   const sessionSteps = pick(activities, SESSION_ACTIVITIES);
   const { ingestOriginal } = activities;
   const webhookSteps = pick(activities, WEBHOOK_ACTIVITIES);
-  const sharedSteps = omit(activities, [...SESSION_ACTIVITIES, ...WEBHOOK_ACTIVITIES, 'ingestOriginal']);
+  const transcodeSteps = pick(activities, TRANSCODE_ACTIVITIES);
+  const sharedSteps = omit(activities, [...SESSION_ACTIVITIES, ...WEBHOOK_ACTIVITIES, ...TRANSCODE_ACTIVITIES, 'ingestOriginal']);
 
   // A clamd without body signatures or limit alerts would pass what it cannot judge: refuse to start.
   const clamd = await selfTestScanner(app.get(ClamdScanner), config, logger);
@@ -113,7 +122,7 @@ async function main() {
         ...common,
         taskQueue: shared,
         ...(role === 'uploads' ? { ...workflowSource(config), activities: { ...sharedSteps, ingestOriginal } } : {}),
-        ...(role === 'transcode' ? { activities: { ingestOriginal } } : {}),
+        ...(role === 'transcode' ? { activities: { ingestOriginal, ...transcodeSteps } } : {}),
         // Room for ingests waiting on a workspace besides the short steps (verify, webhooks).
         maxConcurrentActivityTaskExecutions: slots[role] * 2 + (role === 'uploads' ? 2 : 0),
       }),

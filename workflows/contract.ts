@@ -39,10 +39,10 @@ export interface UploadWorkflowInput {
 }
 
 /**
- * What the pipeline can produce (a tenant's policy may name a subset): `poster` and `storyboard`
- * for video, `waveform` for audio.
+ * What the pipeline can produce (a tenant's policy may name a subset): `poster`, `storyboard` and
+ * `hls` (the streaming ladder) for video, `waveform` for audio.
  */
-export const OUTPUT_NAMES = ['optimized', 'thumbnail', 'poster', 'storyboard', 'waveform'] as const;
+export const OUTPUT_NAMES = ['optimized', 'thumbnail', 'poster', 'storyboard', 'waveform', 'hls'] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 export type TerminalStatus = 'ready' | 'rejected' | 'failed' | 'expired';

@@ -14,6 +14,7 @@ import {
 import { TimeoutType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { LocalStepInput } from '../activities/support';
+import type { SegmentPlan } from '../activities/segments';
 import type { MediaKind } from '../src/database/entities/upload.entity';
 import {
   REJECTION_CODES,
@@ -146,7 +147,8 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   let outcome: ProcessedOutcome;
   try {
     const { kind } = await verifying.verifyUpload({ uploadId, etag: etag! });
-    await processOnOneWorker(uploadId, kind, input.outputs);
+    const last = await processOnOneWorker(uploadId, kind, input.outputs);
+    if (isSegmentPlan(last)) await transcodeInSegments(uploadId, last, input.outputs);
     outcome = { status: 'ready', error: null };
   } catch (err) {
     outcome = toOutcome(err);
@@ -192,7 +194,7 @@ async function pollForFormUpload(
 }
 
 type Worker = ReturnType<typeof onWorker>;
-type Step = (worker: Worker, input: LocalStepInput) => Promise<void>;
+type Step = (worker: Worker, input: LocalStepInput) => Promise<unknown>;
 
 /**
  * The steps after ingest for each kind, all on the worker holding the local copy; `outputs` (the
@@ -206,16 +208,23 @@ function stepsFor(kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): St
   switch (kind) {
     case 'image':
       return [metadata, ...wanted('optimized', (w, input) => w.media.processImage(input)), ...thumbnail];
-    case 'video':
+    case 'video': {
       // Workflows started before previews existed took the thumbnail from a fixed frame (replay).
       if (!patched(VIDEO_PREVIEWS)) return [metadata, ...wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input)), ...thumbnail];
+      // Before segmented transcoding, one activity transcoded the whole file here (replay).
+      const transcode: Step[] = patched(SEGMENTED_TRANSCODE)
+        ? wants('optimized', 'hls')
+          ? [(w, input) => w.transcoding.splitVideo({ ...input, outputs })]
+          : []
+        : wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input));
       return [
         metadata,
         // Previews first: quick, and a poster is there even while the transcode runs.
         ...(wants('poster', 'thumbnail') ? [(w: Worker, input: LocalStepInput) => w.media.createPoster({ ...input, outputs })] : []),
         ...wanted('storyboard', (w, input) => w.transcoding.createStoryboard({ ...input, outputs })),
-        ...wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input)),
+        ...transcode,
       ];
+    }
     case 'audio':
       if (!patched(VIDEO_PREVIEWS) || !wants('optimized', 'waveform')) return [metadata];
       return [metadata, (w, input) => w.transcoding.processAudio({ ...input, outputs })];
@@ -226,20 +235,58 @@ function stepsFor(kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): St
 
 /** Video gets a poster and thumbnail from a picked frame, and a storyboard; audio its renditions. */
 const VIDEO_PREVIEWS = 'video-previews';
+/** Video is cut at keyframes and its segments transcoded in parallel into an HLS ladder. */
+const SEGMENTED_TRANSCODE = 'segmented-transcode';
+
+function isSegmentPlan(value: unknown): value is SegmentPlan {
+  return typeof value === 'object' && value !== null && Array.isArray((value as SegmentPlan).segments);
+}
+
+/**
+ * Every segment on the shared transcode queue at once, so any number of transcode workers share
+ * one video; a lost worker's segment is retried elsewhere (its heartbeat stops within 20 s), and
+ * each segment's deadline follows its length. The Temporal UI names each `segment-<n>-of-<total>`.
+ * Then one step joins the top rung and records the ladder.
+ */
+async function transcodeInSegments(uploadId: string, plan: SegmentPlan, outputs?: UploadWorkflowInput['outputs']): Promise<void> {
+  const total = plan.segments.length;
+  await Promise.all(
+    plan.segments.map((segment) =>
+      proxyActivities<Activities>({
+        taskQueue: TASK_QUEUES.transcode,
+        activityId: `segment-${segment.index + 1}-of-${total}`,
+        startToCloseTimeout: `${Math.ceil(Math.max(120, segment.durationSeconds * 30))} seconds`,
+        heartbeatTimeout: '20 seconds',
+        retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+      }).transcodeSegment({ uploadId, segment, segmentCount: total, rungs: plan.rungs, rotationDegrees: plan.rotationDegrees }),
+    ),
+  );
+  await assembling.assembleVideo({ uploadId, outputs });
+}
+
+// Joining downloads the top rung (a rendition's size, not the source's) and copies streams.
+const assembling = proxyActivities<Activities>({
+  taskQueue: TASK_QUEUES.transcode,
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
 
 /**
  * Ingest on one worker, then every later step on that same worker from its local copy; the last
  * step frees the copy itself (no extra round trip). If the worker is lost, another one takes the
  * upload from the immutable original.
  */
-async function processOnOneWorker(uploadId: string, kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): Promise<void> {
+async function processOnOneWorker(uploadId: string, kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): Promise<unknown> {
   const steps = stepsFor(kind, outputs);
   for (let round = 1; ; round++) {
     const { taskQueue } = await ingestOn(kind).ingestOriginal({ uploadId, keepLocalCopy: steps.length > 0 });
     const worker = onWorker(taskQueue);
     try {
-      for (const [i, step] of steps.entries()) await step(worker, { uploadId, releaseAfter: i === steps.length - 1 });
-      return;
+      let result: unknown;
+      for (const [i, step] of steps.entries()) result = await step(worker, { uploadId, releaseAfter: i === steps.length - 1 });
+      // The last step's answer (a video's segment plan).
+      return result;
     } catch (err) {
       if (!workerLost(err)) {
         await releaseQuietly(worker.release, uploadId);

@@ -65,6 +65,8 @@ stack_export_app_env() {
   export CLAMD_HOST="${CLAMD_HOST:-127.0.0.1}"
   export CLAMD_PORT
   export DATABASE_URL PORT
+  # Links the API serves itself (HLS playlists) start with this.
+  export PUBLIC_API_URL="${PUBLIC_API_URL:-http://127.0.0.1:$PORT}"
   # The app requires >= 16 characters.
   export ADMIN_TOKEN="${ADMIN_TOKEN:-dev-admin-token-local}"
   export LOG_LEVEL="${LOG_LEVEL:-info}"

@@ -45,6 +45,8 @@ export enum ErrorCode {
   TOO_MANY_WEBHOOK_ENDPOINTS = 'TOO_MANY_WEBHOOK_ENDPOINTS',
   /** A replay to an endpoint that is disabled: enable it first. */
   WEBHOOK_ENDPOINT_DISABLED = 'WEBHOOK_ENDPOINT_DISABLED',
+  /** A signed link (an HLS playlist's) is not one this API made, or has expired. */
+  INVALID_LINK = 'INVALID_LINK',
   /** A replay of this delivery is still running. */
   WEBHOOK_REPLAY_IN_PROGRESS = 'WEBHOOK_REPLAY_IN_PROGRESS',
 
@@ -208,6 +210,12 @@ export const errors = {
       ErrorCode.TOO_MANY_WEBHOOK_ENDPOINTS,
       `A tenant may have at most ${max} webhook endpoints; delete one first`,
       HttpStatus.CONFLICT,
+    ),
+  invalidLink: () =>
+    new AppError(
+      ErrorCode.INVALID_LINK,
+      'This link is not valid or has expired; fetch the upload again for fresh links',
+      HttpStatus.FORBIDDEN,
     ),
   webhookReplayInProgress: () =>
     new AppError(

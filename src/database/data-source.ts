@@ -11,6 +11,7 @@ import { FrontDoor1764200000000 } from './migrations/1764200000000-front-door';
 import { DeletedUploads1764240000000 } from './migrations/1764240000000-deleted-uploads';
 import { WebhookEndpoints1764300000000 } from './migrations/1764300000000-webhook-endpoints';
 import { UploadChangeNotifications1764310000000 } from './migrations/1764310000000-upload-change-notifications';
+import { VideoPieces1764320000000 } from './migrations/1764320000000-video-pieces';
 
 export const ENTITIES = [Tenant, ApiKey, UploadToken, Upload, UploadOutput, WebhookEndpoint];
 export const MIGRATIONS = [
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   DeletedUploads1764240000000,
   WebhookEndpoints1764300000000,
   UploadChangeNotifications1764310000000,
+  VideoPieces1764320000000,
 ];
 
 /** Schema changes go through migrations only; `synchronize` stays off everywhere. */

@@ -9,6 +9,9 @@ import { PosterFramePicker } from './poster-frame';
 import { StoryboardRenderer } from './storyboard';
 import { TypeSniffer } from './type-sniffer';
 import { VideoTranscoder } from './video-transcoder';
+import { Mp4Joiner } from './mp4-join';
+import { SegmentEncoder } from './segment-encoder';
+import { VideoSegmenter } from './video-segments';
 
 /** The external tools the pipeline drives, each behind one class, built from the validated config. */
 @Global()
@@ -41,6 +44,17 @@ import { VideoTranscoder } from './video-transcoder';
     },
     { provide: PosterFramePicker, inject: [CONFIG], useFactory: (c: AppConfig) => new PosterFramePicker({ ffmpegPath: c.FFMPEG_PATH }) },
     { provide: StoryboardRenderer, inject: [CONFIG], useFactory: (c: AppConfig) => new StoryboardRenderer({ ffmpegPath: c.FFMPEG_PATH }) },
+    {
+      provide: VideoSegmenter,
+      inject: [CONFIG],
+      useFactory: (c: AppConfig) => new VideoSegmenter({ ffmpegPath: c.FFMPEG_PATH, ffprobePath: c.FFPROBE_PATH }),
+    },
+    {
+      provide: SegmentEncoder,
+      inject: [CONFIG],
+      useFactory: (c: AppConfig) => new SegmentEncoder({ ffmpegPath: c.FFMPEG_PATH, ffprobePath: c.FFPROBE_PATH }),
+    },
+    { provide: Mp4Joiner, inject: [CONFIG], useFactory: (c: AppConfig) => new Mp4Joiner({ ffmpegPath: c.FFMPEG_PATH }) },
     { provide: AudioRenditions, inject: [CONFIG], useFactory: (c: AppConfig) => new AudioRenditions({ ffmpegPath: c.FFMPEG_PATH }) },
     { provide: WebhookSender, inject: [CONFIG], useFactory: (c: AppConfig) => WebhookSender.fromConfig(c) },
   ],
@@ -53,6 +67,9 @@ import { VideoTranscoder } from './video-transcoder';
     PosterFramePicker,
     StoryboardRenderer,
     AudioRenditions,
+    VideoSegmenter,
+    SegmentEncoder,
+    Mp4Joiner,
     WebhookSender,
   ],
 })

@@ -15,4 +15,7 @@ export const objectKeys = {
   outputsPrefix: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/outputs/`,
   output: (tenantId: string, uploadId: string, file: string) => `uploads/${tenantId}/${uploadId}/outputs/${file}`,
   quarantine: (tenantId: string, uploadId: string) => `quarantine/${tenantId}/${uploadId}/original`,
+  /** A video's source cut at keyframes, for transcode workers to fetch one segment each; removed once joined. */
+  segmentsPrefix: (tenantId: string, uploadId: string) => `uploads/${tenantId}/${uploadId}/segments/`,
+  segment: (tenantId: string, uploadId: string, index: number) => `uploads/${tenantId}/${uploadId}/segments/${String(index).padStart(5, '0')}.mkv`,
 };

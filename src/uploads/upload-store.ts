@@ -199,6 +199,8 @@ export class UploadStore {
   /** A rejected or failed upload lists no outputs. */
   async deleteOutputs(uploadId: string): Promise<void> {
     await this.outputs.delete({ uploadId });
+    // A segmented transcode's pieces are part of the `hls` output.
+    await this.dataSource.query(`DELETE FROM video_pieces WHERE upload_id = $1`, [uploadId]);
   }
 
   /**

@@ -160,13 +160,21 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     const thumb = await sharp(files.thumbnail!).metadata();
     expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', 320, 180]);
     // Poster and storyboard from the same local copy; the storyboard's grid is in the metadata.
-    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['optimized', 'poster', 'storyboard', 'thumbnail']);
+    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['hls', 'optimized', 'poster', 'storyboard', 'thumbnail']);
     const poster = await sharp(files.poster!).metadata();
     expect([poster.format, poster.width, poster.height]).toEqual(['webp', 640, 360]);
     const sheet = await sharp(files.storyboard!).metadata();
     const layout = view.metadata.storyboard;
     expect([sheet.format, sheet.width, sheet.height]).toEqual(['jpeg', layout.sheetWidth, layout.sheetHeight]);
     expect(layout.tiles * layout.intervalSeconds).toBeGreaterThanOrEqual(view.metadata.durationSeconds);
+    // The ladder: only rungs at or below the 640x360 source, served by the API from a signed link.
+    const master = await readFile(files.hls!, 'utf8');
+    expect(master.match(/RESOLUTION=\d+x\d+/g)).toEqual(['RESOLUTION=640x360']);
+    const variant = await fetch(master.split('\n').find((l) => l.startsWith('http'))!);
+    expect([variant.status, variant.headers.get('access-control-allow-origin')]).toEqual([200, '*']);
+    expect(await variant.text()).toMatch(/#EXTINF:[\d.]+,\nhttp.*\n#EXT-X-ENDLIST/);
+    const tampered = view.outputs.find((o: { name: string }) => o.name === 'hls').url.replace(/signature=./, 'signature=x');
+    expect((await fetch(tampered)).status).toBe(403);
     await keepHistory(id, 'upload-video-ready');
   });
 

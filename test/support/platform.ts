@@ -127,8 +127,9 @@ async function startedOrKilled(proc: PlatformProcess, ready: Promise<unknown>): 
 
 export async function startApi(env: NodeJS.ProcessEnv, name = 'api'): Promise<{ proc: PlatformProcess; url: string }> {
   const port = await freePort();
-  const proc = PlatformProcess.spawn(name, 'main', { ...env, PORT: String(port), HOST: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
+  // Links the API serves itself (HLS playlists) must point at this instance unless a spec says otherwise.
+  const proc = PlatformProcess.spawn(name, 'main', { PUBLIC_API_URL: url, ...env, PORT: String(port), HOST: '127.0.0.1' });
   const healthy = eventually(
     async () => {
       if (proc.child.exitCode !== null) throw new Error(`${name} exited early:\n${proc.logs.slice(-2000)}`);

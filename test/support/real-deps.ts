@@ -11,6 +11,10 @@ import { AudioRenditions } from '../../src/media/audio-renditions';
 import { ImageProcessor } from '../../src/media/image-processor';
 import { PosterFramePicker } from '../../src/media/poster-frame';
 import { StoryboardRenderer } from '../../src/media/storyboard';
+import { Mp4Joiner } from '../../src/media/mp4-join';
+import { SegmentEncoder } from '../../src/media/segment-encoder';
+import { VideoSegmenter } from '../../src/media/video-segments';
+import { VideoPieceStore } from '../../src/uploads/video-piece-store';
 import { MetadataReader } from '../../src/media/metadata-reader';
 import { TypeSniffer } from '../../src/media/type-sniffer';
 import { VideoTranscoder } from '../../src/media/video-transcoder';
@@ -72,6 +76,10 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
     posters: new PosterFramePicker({ ffmpegPath: config.FFMPEG_PATH }),
     storyboards: new StoryboardRenderer({ ffmpegPath: config.FFMPEG_PATH }),
     audio: new AudioRenditions({ ffmpegPath: config.FFMPEG_PATH }),
+    segmenter: new VideoSegmenter({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH }),
+    encoder: new SegmentEncoder({ ffmpegPath: config.FFMPEG_PATH, ffprobePath: config.FFPROBE_PATH }),
+    joiner: new Mp4Joiner({ ffmpegPath: config.FFMPEG_PATH }),
+    pieces: new VideoPieceStore(dataSource),
     links,
     webhookEvents: new WebhookPublisher(uploads, links, deliveries, temporal, config),
     deliveryAttempts: new DeliveryAttempts(deliveries, links, config),

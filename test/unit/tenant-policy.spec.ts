@@ -19,7 +19,8 @@ describe('tenant policy', () => {
     expect(tenantPolicySchema.safeParse({ rateLimit: { requests: 0, windowSeconds: 1 } }).success).toBe(false);
     expect(tenantPolicySchema.safeParse({ outputs: ['thumbnail'] }).success).toBe(true);
     expect(tenantPolicySchema.safeParse({ outputs: ['poster', 'waveform'] }).success).toBe(true);
-    expect(tenantPolicySchema.safeParse({ outputs: ['hls'] }).success).toBe(false);
+    expect(tenantPolicySchema.safeParse({ outputs: ['hls'] }).success).toBe(true);
+    expect(tenantPolicySchema.safeParse({ outputs: ['dash'] }).success).toBe(false);
   });
 
   it('takes the smallest applicable limit', () => {
