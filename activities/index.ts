@@ -38,7 +38,7 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** A video's segments and their join: registered on the shared transcode queue, for any transcode worker. */
+/** A video's segments and their join: registered on the segments queue, for any transcode worker. */
 export const TRANSCODE_ACTIVITIES = ['transcodeSegment', 'assembleVideo'] as const satisfies ReadonlyArray<keyof Activities>;
 
 /** Delivery attempts: registered on the webhooks queue only, so consumers never hold upload slots. */

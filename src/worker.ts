@@ -116,13 +116,24 @@ async function main() {
       );
       continue;
     }
+    if (role === 'transcode') {
+      // Segments of any video, one per transcode slot (see TASK_QUEUES.segments).
+      workers.push(
+        await Worker.create({
+          ...common,
+          taskQueue: TASK_QUEUES.segments,
+          activities: transcodeSteps,
+          maxConcurrentActivityTaskExecutions: slots.transcode,
+        }),
+      );
+    }
     const shared = TASK_QUEUES[role];
     workers.push(
       await Worker.create({
         ...common,
         taskQueue: shared,
         ...(role === 'uploads' ? { ...workflowSource(config), activities: { ...sharedSteps, ingestOriginal } } : {}),
-        ...(role === 'transcode' ? { activities: { ingestOriginal, ...transcodeSteps } } : {}),
+        ...(role === 'transcode' ? { activities: { ingestOriginal } } : {}),
         // Room for ingests waiting on a workspace besides the short steps (verify, webhooks).
         maxConcurrentActivityTaskExecutions: slots[role] * 2 + (role === 'uploads' ? 2 : 0),
       }),

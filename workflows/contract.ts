@@ -13,6 +13,11 @@ export const TASK_QUEUES = {
   /** Long video jobs, so a separate worker pool can own the CPU. */
   transcode: 'intake-transcode',
   /**
+   * A video's segments (and their join), polled by every transcode worker with as many slots as it
+   * has transcode slots: a killed worker loses only the segments it was encoding, one per slot.
+   */
+  segments: 'intake-transcode-segments',
+  /**
    * Webhook deliveries (their workflows and attempts): a slow or dead consumer takes slots here,
    * never on the queues that process uploads.
    */

@@ -243,7 +243,7 @@ function isSegmentPlan(value: unknown): value is SegmentPlan {
 }
 
 /**
- * Every segment on the shared transcode queue at once, so any number of transcode workers share
+ * Every segment on the segments queue at once, so any number of transcode workers share
  * one video; a lost worker's segment is retried elsewhere (its heartbeat stops within 20 s), and
  * each segment's deadline follows its length. The Temporal UI names each `segment-<n>-of-<total>`.
  * Then one step joins the top rung and records the ladder.
@@ -253,7 +253,7 @@ async function transcodeInSegments(uploadId: string, plan: SegmentPlan, outputs?
   await Promise.all(
     plan.segments.map((segment) =>
       proxyActivities<Activities>({
-        taskQueue: TASK_QUEUES.transcode,
+        taskQueue: TASK_QUEUES.segments,
         activityId: `segment-${segment.index + 1}-of-${total}`,
         startToCloseTimeout: `${Math.ceil(Math.max(120, segment.durationSeconds * 30))} seconds`,
         heartbeatTimeout: '20 seconds',
@@ -266,7 +266,7 @@ async function transcodeInSegments(uploadId: string, plan: SegmentPlan, outputs?
 
 // Joining downloads the top rung (a rendition's size, not the source's) and copies streams.
 const assembling = proxyActivities<Activities>({
-  taskQueue: TASK_QUEUES.transcode,
+  taskQueue: TASK_QUEUES.segments,
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
