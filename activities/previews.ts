@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { storyboardLayout } from '../src/media/storyboard';
+import { ApplicationFailure } from '@temporalio/common';
+import { storyboardCues, storyboardLayout, storyboardVtt } from '../src/media/storyboard';
 import type { ActivityDeps } from './deps';
 import { about, activityLog, publishOutput, rejectUnreadableMedia, type LocalStepInput, withLocalCopy } from './support';
 
@@ -18,7 +19,7 @@ const POSTER_MAX_DIMENSION = 1280;
 /**
  * A video's previews from the worker's local copy: `poster` and `thumbnail` from one representative
  * frame (not black, not uniform, not simply the first), and a `storyboard` sprite sheet covering
- * the whole duration (its grid is in the upload's metadata).
+ * the whole duration (its grid is in the upload's metadata) with its `storyboard_vtt`.
  */
 export function previewActivities(deps: ActivityDeps) {
   const { uploads, images, posters, storyboards, sessions, config } = deps;
@@ -83,6 +84,20 @@ export function previewActivities(deps: ActivityDeps) {
             height: layout.sheetHeight,
           });
           await uploads.setMetadata(uploadId, { ...upload.metadata, storyboard: layout });
+          // The WebVTT players read the sheet through: the API builds it from the grid (its link to
+          // the sheet must be fresh), so the row only names the sheet it maps.
+          const sheet = (await uploads.listOutputs(uploadId)).find((o) => o.name === 'storyboard');
+          if (sheet) {
+            const { written } = await uploads.upsertOutput(uploadId, {
+              name: 'storyboard_vtt',
+              objectKey: sheet.objectKey,
+              contentType: 'text/vtt',
+              size: storyboardVtt(storyboardCues(duration, layout), sheet.objectKey).length,
+              width: null,
+              height: null,
+            });
+            if (!written) throw ApplicationFailure.nonRetryable(`upload ${uploadId} already ended`, 'UPLOAD_ENDED');
+          }
           activityLog().info('storyboard rendered', { ...about(upload), tiles: layout.tiles, intervalSeconds: layout.intervalSeconds });
         },
         () => ({ progress }),

@@ -34,6 +34,7 @@ import { WebhookDeliveriesController } from './webhooks/deliveries.controller';
 import { WebhookEndpointsController } from './webhooks/endpoints.controller';
 import { webhookProviders } from './webhooks/webhook.providers';
 import { HlsController } from './outputs/hls.controller';
+import { StoryboardController } from './outputs/storyboard.controller';
 import { VideoPieceStore } from './uploads/video-piece-store';
 
 /** The HTTP API process. Shares stores and storage with the worker (WorkerModule). */
@@ -64,6 +65,7 @@ export class AppModule {
         WebhookEndpointsController,
         WebhookDeliveriesController,
         HlsController,
+        StoryboardController,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

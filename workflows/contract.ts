@@ -2,7 +2,7 @@
  * What the API, the worker and the workflow agree on. Pure constants and types: safe to import
  * from workflow code (relative imports only — the workflow bundler resolves nothing else).
  */
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const TASK_QUEUES = {
   /**
@@ -90,6 +90,18 @@ export interface UploadCompleted {
  * the first one wins, later ones are ignored.
  */
 export const uploadCompletedSignal = defineSignal<[UploadCompleted]>('uploadCompleted');
+
+/** Where an upload's workflow is, answered from the workflow alone (no database). */
+export interface UploadProgress {
+  stage: 'awaiting_upload' | 'verifying' | 'processing' | 'transcoding' | 'done';
+  /** 0..100; during a segmented transcode, the share of segments done. */
+  progress: number;
+  segmentsDone: number;
+  segmentsTotal: number;
+}
+
+/** `temporal workflow query --name progress` (or the Temporal UI's Queries tab). */
+export const uploadProgressQuery = defineQuery<UploadProgress>('progress');
 
 /**
  * Thrown (non-retryable) by a step that finds no local copy of its upload on the worker it landed

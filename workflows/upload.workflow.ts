@@ -27,6 +27,8 @@ import {
   OutputName,
   incomingSweepWorkflowIdFor,
   uploadCompletedSignal,
+  uploadProgressQuery,
+  type UploadProgress,
 } from './contract';
 import { INCOMING_SWEEP_GRACE_MS, incomingSweepWorkflow } from './incoming-sweep.workflow';
 
@@ -123,6 +125,8 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   setHandler(uploadCompletedSignal, (completed) => {
     etag ??= completed?.etag;
   });
+  const progress: UploadProgress = { stage: 'awaiting_upload', progress: 0, segmentsDone: 0, segmentsTotal: 0 };
+  setHandler(uploadProgressQuery, () => ({ ...progress }));
   const expiresAt = Date.parse(input.expiresAt);
   // Started now, so its start costs the pipeline nothing: it acts only once the URL is dead.
   const sweeper = startIncomingSweeper(uploadId, expiresAt);
@@ -146,13 +150,16 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   if (durableWebhooks) await publishing.publishEvent({ uploadId, event: 'upload.processing' });
   let outcome: ProcessedOutcome;
   try {
+    progress.stage = 'verifying';
     const { kind } = await verifying.verifyUpload({ uploadId, etag: etag! });
+    progress.stage = 'processing';
     const last = await processOnOneWorker(uploadId, kind, input.outputs);
-    if (isSegmentPlan(last)) await transcodeInSegments(uploadId, last, input.outputs);
+    if (isSegmentPlan(last)) await transcodeInSegments(uploadId, last, input.outputs, progress);
     outcome = { status: 'ready', error: null };
   } catch (err) {
     outcome = toOutcome(err);
   }
+  Object.assign(progress, { stage: 'done', progress: outcome.status === 'ready' ? 100 : progress.progress });
 
   await bookkeeping.finishUpload({ uploadId, status: outcome.status, error: outcome.error });
   await sweeper;
@@ -248,8 +255,18 @@ function isSegmentPlan(value: unknown): value is SegmentPlan {
  * each segment's deadline follows its length. The Temporal UI names each `segment-<n>-of-<total>`.
  * Then one step joins the top rung and records the ladder.
  */
-async function transcodeInSegments(uploadId: string, plan: SegmentPlan, outputs?: UploadWorkflowInput['outputs']): Promise<void> {
+async function transcodeInSegments(
+  uploadId: string,
+  plan: SegmentPlan,
+  outputs: UploadWorkflowInput['outputs'],
+  progress: UploadProgress,
+): Promise<void> {
   const total = plan.segments.length;
+  Object.assign(progress, { stage: 'transcoding', segmentsTotal: total, segmentsDone: 0 });
+  const segmentDone = () => {
+    progress.segmentsDone++;
+    progress.progress = Math.floor((progress.segmentsDone / total) * 95);
+  };
   await Promise.all(
     plan.segments.map((segment) =>
       proxyActivities<Activities>({
@@ -258,7 +275,9 @@ async function transcodeInSegments(uploadId: string, plan: SegmentPlan, outputs?
         startToCloseTimeout: `${Math.ceil(Math.max(120, segment.durationSeconds * 30))} seconds`,
         heartbeatTimeout: '20 seconds',
         retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-      }).transcodeSegment({ uploadId, segment, segmentCount: total, rungs: plan.rungs, rotationDegrees: plan.rotationDegrees }),
+      })
+        .transcodeSegment({ uploadId, segment, segmentCount: total, rungs: plan.rungs, rotationDegrees: plan.rotationDegrees })
+        .then(segmentDone),
     ),
   );
   await assembling.assembleVideo({ uploadId, outputs });

@@ -3,18 +3,22 @@ import { AppConfig, CONFIG, outputUrlSecret } from '../config/config';
 import { ObjectStorage } from '../storage/object-storage';
 import { UrlSigner } from './signed-url';
 
-/** Outputs that are not one object: the API serves them (an HLS ladder's playlists). */
-export const SERVED_OUTPUTS: ReadonlySet<string> = new Set(['hls']);
-
-/** Where an HLS ladder's playlists are served, relative to the API. */
+/** Where the API serves what is not one stored object, relative to the API. */
 export const hlsPaths = {
   master: (uploadId: string) => `/v1/uploads/${uploadId}/hls/master.m3u8`,
   variant: (uploadId: string, rung: string) => `/v1/uploads/${uploadId}/hls/${rung}.m3u8`,
 };
+export const storyboardVttPath = (uploadId: string) => `/v1/uploads/${uploadId}/storyboard.vtt`;
+
+/**
+ * Outputs the API serves (their links inside must be fresh): an HLS ladder's playlists, and the
+ * storyboard's WebVTT.
+ */
+const SERVED_PATHS: Record<string, (uploadId: string) => string> = { hls: hlsPaths.master, storyboard_vtt: storyboardVttPath };
 
 /**
  * The download link of each output, valid for DOWNLOAD_URL_TTL_SECONDS: a presigned GET of its
- * object, or a signed API link for outputs the API serves (see SERVED_OUTPUTS). The API, the
+ * object, or a signed API link for outputs the API serves (see SERVED_PATHS). The API, the
  * status stream and the webhooks all present outputs through this one class.
  */
 @Injectable()
@@ -33,7 +37,8 @@ export class OutputLinks {
   }
 
   urlFor(uploadId: string, output: { name: string; objectKey: string }): Promise<string> {
-    if (output.name === 'hls') return Promise.resolve(this.signedApiUrl(hlsPaths.master(uploadId)));
+    const served = SERVED_PATHS[output.name];
+    if (served) return Promise.resolve(this.signedApiUrl(served(uploadId)));
     return this.storage.presignGet(output.objectKey, this.ttlSeconds);
   }
 

@@ -110,7 +110,7 @@ describe('a transcode worker killed mid-video (kill -9)', () => {
     expect(deliveries.filter((d) => d.body.type === 'upload.ready')).toHaveLength(deliveries.length);
 
     const view = (await api.get(`/v1/uploads/${id}`)).body;
-    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['hls', 'optimized', 'poster', 'storyboard', 'thumbnail']);
+    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['hls', 'optimized', 'poster', 'storyboard', 'storyboard_vtt', 'thumbnail']);
     const s3 = new S3Client({
       endpoint: config.S3_ENDPOINT,
       region: config.S3_REGION,

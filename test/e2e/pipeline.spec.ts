@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { workflowIdFor } from '../../workflows/contract';
 import { ApiClient, putPresigned } from '../support/api-client';
-import { EICAR, PHOTO_GPS, makeImage, makeRotatedGpsJpeg, makeVideo, probe } from '../support/media';
+import { EICAR, PHOTO_GPS, makeImage, makeRotatedGpsJpeg, makeVideo, parseStoryboardVtt, probe } from '../support/media';
 import { PlatformProcess, startApi, startWorker } from '../support/platform';
 import { eventually, testConfig } from '../support/stack';
 import { TenantCredentials, createTenant, uploadFile, webhookFor } from '../support/uploader';
@@ -160,13 +160,19 @@ describe('the platform end to end (HTTP API + worker processes on the real stack
     const thumb = await sharp(files.thumbnail!).metadata();
     expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', 320, 180]);
     // Poster and storyboard from the same local copy; the storyboard's grid is in the metadata.
-    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['hls', 'optimized', 'poster', 'storyboard', 'thumbnail']);
+    expect(view.outputs.map((o: { name: string }) => o.name)).toEqual(['hls', 'optimized', 'poster', 'storyboard', 'storyboard_vtt', 'thumbnail']);
     const poster = await sharp(files.poster!).metadata();
     expect([poster.format, poster.width, poster.height]).toEqual(['webp', 640, 360]);
     const sheet = await sharp(files.storyboard!).metadata();
     const layout = view.metadata.storyboard;
     expect([sheet.format, sheet.width, sheet.height]).toEqual(['jpeg', layout.sheetWidth, layout.sheetHeight]);
     expect(layout.tiles * layout.intervalSeconds).toBeGreaterThanOrEqual(view.metadata.durationSeconds);
+    // The WebVTT covers the whole duration, each cue a tile of the sheet by a link that works.
+    const cues = parseStoryboardVtt(await readFile(files.storyboard_vtt!, 'utf8'));
+    expect(cues[0]!.start).toBe(0);
+    expect(cues.at(-1)!.end).toBeCloseTo(view.metadata.durationSeconds, 2);
+    cues.slice(1).forEach((c, i) => expect(c.start).toBe(cues[i]!.end));
+    expect((await fetch(cues[0]!.url)).status).toBe(200);
     // The ladder: only rungs at or below the 640x360 source, served by the API from a signed link.
     const master = await readFile(files.hls!, 'utf8');
     expect(master.match(/RESOLUTION=\d+x\d+/g)).toEqual(['RESOLUTION=640x360']);

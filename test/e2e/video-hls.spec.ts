@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import type { Browser } from 'playwright-core';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,8 @@ import { PlatformProcess, startApi, startWorker } from '../support/platform';
 import { createTenant, uploadFile, webhookFor } from '../support/uploader';
 import { makeKeyframedClip } from '../support/video-clips';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { testConfig } from '../support/stack';
+import { uploadProgressQuery, workflowIdFor } from '../../workflows/contract';
 
 const ADMIN_TOKEN = 'video-hls-admin-token-0123';
 
@@ -47,6 +50,17 @@ describe('a video as an HLS ladder (HTTP API + workers + Chromium)', () => {
     const view = (await api.get(`/v1/uploads/${id}`)).body;
     const hls = view.outputs.find((o: { name: string }) => o.name === 'hls');
     expect(hls).toMatchObject({ contentType: 'application/vnd.apple.mpegurl', width: 1280, height: 720 });
+
+    // The workflow answers where it is without the database: every segment done.
+    const temporal = new Client({ connection: await Connection.connect({ address: testConfig().TEMPORAL_ADDRESS }) });
+    try {
+      const progress = await temporal.workflow.getHandle(workflowIdFor(id)).query(uploadProgressQuery);
+      expect(progress).toMatchObject({ stage: 'done', progress: 100 });
+      expect(progress.segmentsTotal).toBeGreaterThan(2);
+      expect(progress.segmentsDone).toBe(progress.segmentsTotal);
+    } finally {
+      await temporal.connection.close();
+    }
 
     const master = await (await fetch(hls.url)).text();
     expect(master.match(/RESOLUTION=\d+x\d+/g)).toEqual(['RESOLUTION=640x360', 'RESOLUTION=1280x720']);

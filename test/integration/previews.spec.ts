@@ -58,6 +58,10 @@ describe('poster, storyboard and audio activities', () => {
     expect(layout.tiles * layout.intervalSeconds).toBeGreaterThanOrEqual(Number(metadata!.durationSeconds));
     const sheet = await sharp(await output(upload.id, 'storyboard')).metadata();
     expect([sheet.format, sheet.width, sheet.height]).toEqual(['jpeg', layout.sheetWidth, layout.sheetHeight]);
+    // Its WebVTT is served by the API from the grid; the row names the sheet it maps.
+    const rows = await deps.uploads.listOutputs(upload.id);
+    const vtt = rows.find((o) => o.name === 'storyboard_vtt');
+    expect(vtt).toMatchObject({ contentType: 'text/vtt', objectKey: rows.find((o) => o.name === 'storyboard')!.objectKey });
   });
 
   it('an audio upload gets a loudness-normalised M4A and a waveform; a policy can leave the waveform out', async () => {
