@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Browser } from 'playwright-core';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HlsPlay, HlsPlayResult } from '../browser/hls-contract';
@@ -89,4 +89,27 @@ describe('a video as an HLS ladder (HTTP API + workers + Chromium)', () => {
       await page.close();
     }
   }, 420_000);
+
+  it('rejects a truncated MP4 as CORRUPT_MEDIA on the first attempt, before any segment is transcoded', async () => {
+    // The index (moov, up front) survives the cut: probing passes, the frames are not there.
+    const whole = await readFile(join(dir, 'clip.mp4'));
+    await writeFile(join(dir, 'cut.mp4'), whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const id = await uploadFile(api, join(dir, 'cut.mp4'), 'video/mp4');
+    const hook = await webhookFor(receiver, id, 300_000);
+    expect([hook.body.type, (hook.body.data.error as { code: string } | null)?.code]).toEqual(['upload.rejected', 'CORRUPT_MEDIA']);
+
+    const temporal = new Client({ connection: await Connection.connect({ address: testConfig().TEMPORAL_ADDRESS }) });
+    try {
+      const history = await temporal.workflow.getHandle(workflowIdFor(id)).fetchHistory();
+      const events = history.events ?? [];
+      const failed = events.filter((e) => e.activityTaskFailedEventAttributes);
+      expect(failed).toHaveLength(1);
+      const started = events.find((e) => String(e.eventId) === String(failed[0]!.activityTaskFailedEventAttributes!.startedEventId));
+      expect(started?.activityTaskStartedEventAttributes?.attempt).toBe(1);
+      const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+      expect(scheduled).not.toContain('transcodeSegment');
+    } finally {
+      await temporal.connection.close();
+    }
+  }, 360_000);
 });
