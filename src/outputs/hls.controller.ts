@@ -6,6 +6,7 @@ import { UploadStore } from '../uploads/upload-store';
 import { uploadId } from '../uploads/uploads.controller';
 import { VideoPiece, VideoPieceStore } from '../uploads/video-piece-store';
 import { OutputLinks, hlsPaths } from './output-links';
+import { readyUploadFor, sendServed } from './served-output';
 
 const PLAYLIST = /^([a-z0-9]{1,16})\.m3u8$/;
 
@@ -34,20 +35,11 @@ export class HlsController {
     const name = PLAYLIST.exec(playlist)?.[1];
     if (!name) throw errors.notFound();
     const path = name === 'master' ? hlsPaths.master(id) : hlsPaths.variant(id, name);
-    if (!this.links.signer.verify(path, expires, signature)) throw errors.invalidLink();
-    const upload = await this.uploads.findById(id);
-    if (upload?.status !== 'ready') throw errors.uploadNotFound();
+    await readyUploadFor(this.uploads, this.links, { id, path, expires, signature });
     const pieces = await this.pieces.list(id);
     const body = name === 'master' ? this.master(id, pieces) : await this.variant(pieces.filter((p) => p.rung === name));
     if (!body) throw errors.notFound('Playlist');
-    res
-      .status(200)
-      .set({
-        'content-type': 'application/vnd.apple.mpegurl',
-        'cache-control': 'private, max-age=60',
-        'access-control-allow-origin': '*',
-      })
-      .send(body);
+    sendServed(res, 'application/vnd.apple.mpegurl', body);
   }
 
   private master(id: string, pieces: VideoPiece[]): string | null {

@@ -5,6 +5,7 @@ import { StoryboardLayout, storyboardCues, storyboardVtt } from '../media/storyb
 import { UploadStore } from '../uploads/upload-store';
 import { uploadId } from '../uploads/uploads.controller';
 import { OutputLinks, storyboardVttPath } from './output-links';
+import { readyUploadFor, sendServed } from './served-output';
 
 /**
  * A video's storyboard WebVTT (`storyboard_vtt`): cues over the whole duration, each pointing at a
@@ -25,17 +26,12 @@ export class StoryboardController {
     @Query('signature') signature: unknown,
     @Res() res: Response,
   ): Promise<void> {
-    if (!this.links.signer.verify(storyboardVttPath(id), expires, signature)) throw errors.invalidLink();
-    const upload = await this.uploads.findById(id);
-    if (upload?.status !== 'ready') throw errors.uploadNotFound();
+    const upload = await readyUploadFor(this.uploads, this.links, { id, path: storyboardVttPath(id), expires, signature });
     const sheet = (await this.uploads.listOutputs(id)).find((o) => o.name === 'storyboard');
     const layout = upload.metadata?.storyboard as StoryboardLayout | undefined;
     const duration = Number(upload.metadata?.durationSeconds);
     if (!sheet || !layout || !(duration > 0)) throw errors.notFound('Storyboard');
     const body = storyboardVtt(storyboardCues(duration, layout), await this.links.presignObject(sheet.objectKey));
-    res
-      .status(200)
-      .set({ 'content-type': 'text/vtt; charset=utf-8', 'cache-control': 'private, max-age=60', 'access-control-allow-origin': '*' })
-      .send(body);
+    sendServed(res, 'text/vtt; charset=utf-8', body);
   }
 }
