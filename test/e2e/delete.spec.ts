@@ -15,12 +15,18 @@ import { webhookIdFor } from '../../src/webhooks/event-publisher';
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 
 /** The SDK's debug line for an activity attempt that ended (completed, cancelled or failed). */
-function activityEnded(logs: string, activityType: string, workflowId: string): boolean {
-  return logs.split('\n').some((line) => {
-    if (!line.includes(workflowId) || !line.includes(activityType)) return false;
+/** Every attempt of `activityType` this worker started for the workflow has ended (at least one was started). */
+function activitiesSettled(logs: string, activityType: string, workflowId: string): boolean {
+  let started = 0;
+  let ended = 0;
+  for (const line of logs.split('\n')) {
+    if (!line.includes(workflowId) || !line.includes(activityType)) continue;
     const entry = JSON.parse(line) as { activityType?: string; workflowId?: string; msg?: string };
-    return entry.activityType === activityType && entry.workflowId === workflowId && /^Activity (completed|failed)/.test(entry.msg ?? '');
-  });
+    if (entry.activityType !== activityType || entry.workflowId !== workflowId) continue;
+    if (entry.msg === 'Activity started') started++;
+    if (/^Activity (completed|failed)/.test(entry.msg ?? '')) ended++;
+  }
+  return started > 0 && started === ended;
 }
 
 describe('DELETE /v1/uploads/:id (API and worker processes on the real stack)', () => {
@@ -85,7 +91,7 @@ describe('DELETE /v1/uploads/:id (API and worker processes on the real stack)', 
     expect([second.status, second.body]).toEqual([200, { id, status: 'deleted' }]);
   });
 
-  it('deletes a video while it is transcoding: the workflow is cancelled and nothing is left', async () => {
+  it('deletes a video while its segments are transcoding: the workflow is cancelled and nothing is left', async () => {
     const id = await uploadFile(api, join(dir, 'long.mp4'), 'video/mp4');
     await eventually(
       async () => {
@@ -104,9 +110,10 @@ describe('DELETE /v1/uploads/:id (API and worker processes on the real stack)', 
       'the upload workflow to be cancelled',
     );
     await deletionFinished(id);
-    // The transcode attempt learns of the cancellation at its next heartbeat; whether ffmpeg is
-    // killed first or it gets to publish (fenced: it deletes its own object), it ends leaving nothing.
-    await eventually(() => (activityEnded(workers[0]!.logs, 'transcodeVideo', workflowIdFor(id)) ? true : undefined), 120_000, 'the transcode attempt to end');
+    // The segment being encoded learns of the cancellation at its next heartbeat (the others were
+    // never started); whether ffmpeg is killed first or it gets to record its pieces (fenced: it
+    // deletes its own objects), it ends leaving nothing.
+    await eventually(() => (activitiesSettled(workers[0]!.logs, 'transcodeSegment', workflowIdFor(id)) ? true : undefined), 120_000, 'the segment attempts to end');
     expect(await bucket.uploadKeys(tenant.id, id)).toEqual([]);
     expect(await bucket.multipartUploads(`uploads/${tenant.id}/${id}/`)).toEqual([]);
     const view = (await api.get(`/v1/uploads/${id}`)).body;
