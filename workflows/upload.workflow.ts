@@ -14,7 +14,6 @@ import {
 import { TimeoutType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { LocalStepInput } from '../activities/support';
-import type { SegmentPlan } from '../activities/segments';
 import type { MediaKind } from '../src/database/entities/upload.entity';
 import {
   REJECTION_CODES,
@@ -31,6 +30,7 @@ import {
   type UploadProgress,
 } from './contract';
 import { INCOMING_SWEEP_GRACE_MS, incomingSweepWorkflow } from './incoming-sweep.workflow';
+import { isSegmentPlan, transcodeInSegments } from './video-segments';
 
 // Recording the outcome must not give up: a long database outage would otherwise leave the upload
 // stuck in `processing`. Unlimited attempts, backing off to a minute. Milliseconds of work, so it
@@ -139,6 +139,7 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
       : await condition(signalled, Math.max(1, expiresAt - Date.now()));
   const durableWebhooks = patched(DURABLE_WEBHOOKS);
   if (!arrived) {
+    progress.stage = 'done';
     await bookkeeping.expireUpload({ uploadId });
     if (durableWebhooks) await publishing.publishEvent({ uploadId, event: 'upload.expired' });
     await sweeper;
@@ -244,52 +245,6 @@ function stepsFor(kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): St
 const VIDEO_PREVIEWS = 'video-previews';
 /** Video is cut at keyframes and its segments transcoded in parallel into an HLS ladder. */
 const SEGMENTED_TRANSCODE = 'segmented-transcode';
-
-function isSegmentPlan(value: unknown): value is SegmentPlan {
-  return typeof value === 'object' && value !== null && Array.isArray((value as SegmentPlan).segments);
-}
-
-/**
- * Every segment on the segments queue at once, so any number of transcode workers share
- * one video; a lost worker's segment is retried elsewhere (its heartbeat stops within 20 s), and
- * each segment's deadline follows its length. The Temporal UI names each `segment-<n>-of-<total>`.
- * Then one step joins the top rung and records the ladder.
- */
-async function transcodeInSegments(
-  uploadId: string,
-  plan: SegmentPlan,
-  outputs: UploadWorkflowInput['outputs'],
-  progress: UploadProgress,
-): Promise<void> {
-  const total = plan.segments.length;
-  Object.assign(progress, { stage: 'transcoding', segmentsTotal: total, segmentsDone: 0 });
-  const segmentDone = () => {
-    progress.segmentsDone++;
-    progress.progress = Math.floor((progress.segmentsDone / total) * 95);
-  };
-  await Promise.all(
-    plan.segments.map((segment) =>
-      proxyActivities<Activities>({
-        taskQueue: TASK_QUEUES.segments,
-        activityId: `segment-${segment.index + 1}-of-${total}`,
-        startToCloseTimeout: `${Math.ceil(Math.max(120, segment.durationSeconds * 30))} seconds`,
-        heartbeatTimeout: '20 seconds',
-        retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-      })
-        .transcodeSegment({ uploadId, segment, segmentCount: total, rungs: plan.rungs, rotationDegrees: plan.rotationDegrees })
-        .then(segmentDone),
-    ),
-  );
-  await assembling.assembleVideo({ uploadId, outputs });
-}
-
-// Joining downloads the top rung (a rendition's size, not the source's) and copies streams.
-const assembling = proxyActivities<Activities>({
-  taskQueue: TASK_QUEUES.segments,
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-});
 
 /**
  * Ingest on one worker, then every later step on that same worker from its local copy; the last
