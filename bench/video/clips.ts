@@ -39,9 +39,9 @@ export async function taggedCopy(input: string, output: string, tag: string, sec
 }
 
 /**
- * A 1080p video of about `bytes`: two seconds of moving noise encoded at a high bitrate (~200
- * Mbit/s, `-preset ultrafast`, nothing a camera would not write), looped by stream copy up to the
- * size. Minutes to make a 2 GB file instead of the hour a real encode would take.
+ * A 1080p video of about `bytes`: two seconds of a moving picture with grain, at a camera's
+ * bitrate (~100 Mbit/s with `-preset ultrafast`), looped by stream copy up to the size: seconds to
+ * make a 2 GB file instead of the half hour an encode of that length would take here.
  */
 export async function makeLargeVideo(path: string, seedPath: string, bytes: number): Promise<Clip> {
   const seedSeconds = KEYFRAME_EVERY_SECONDS;
@@ -49,8 +49,8 @@ export async function makeLargeVideo(path: string, seedPath: string, bytes: numb
     '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30',
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', String(seedSeconds), '-vf', 'noise=alls=20:allf=t',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '20', '-pix_fmt', 'yuv420p',
+    '-t', String(seedSeconds), '-vf', 'noise=alls=12:allf=t',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt', 'yuv420p',
     '-g', String(seedSeconds * 30), '-c:a', 'aac', '-shortest', seedPath,
   ]);
   const seed = await clipAt(seedPath);

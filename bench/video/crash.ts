@@ -98,17 +98,19 @@ export async function measureCrash(opts: {
 
     // Polled until the lost segment runs again: when the attempt was failed, and when the next began.
     let failedAt = NaN;
-    let resumed: Pending | undefined;
-    await platform.guarded(
+    let resumedAt = NaN;
+    let resumedIdentity = '';
+    const seen = await platform.guarded(
       eventually(
         async () => {
           const p = pendingSegment(await handle.describe(), target.activityId!);
-          if (!p) throw new Error(`${target.activityId} closed before the bench saw it start again`);
+          if (!p) return 'closed' as const; // finished between two looks: the history has its start
           if ((p.attempt ?? 1) < 2) return undefined;
-          if (Number.isNaN(failedAt) && p.lastAttemptCompleteTime) failedAt = tsToMs(p.lastAttemptCompleteTime);
+          if (Number.isNaN(failedAt)) failedAt = p.lastAttemptCompleteTime ? tsToMs(p.lastAttemptCompleteTime) : Date.now();
           if (p.state !== STARTED || !p.lastStartedTime) return undefined;
-          resumed = p;
-          return true;
+          resumedAt = tsToMs(p.lastStartedTime);
+          resumedIdentity = p.lastWorkerIdentity ?? '';
+          return 'started' as const;
         },
         5 * 60_000,
         `${target.activityId} to start again`,
@@ -119,6 +121,10 @@ export async function measureCrash(opts: {
     const timeline = await platform.guarded(opts.uploader.finished(id, 20 * 60_000));
     const segments = segmentsOf(timeline);
     const lost = segments.find((s) => s.activityId === target.activityId)!;
+    if (seen === 'closed') {
+      resumedAt = lost.startedMs;
+      resumedIdentity = lost.identity;
+    }
     return {
       clip: opts.clip,
       segmentSeconds: opts.segmentSeconds,
@@ -126,9 +132,9 @@ export async function measureCrash(opts: {
       lostActivityId: target.activityId!,
       progressAtLastHeartbeat: heartbeatFraction(target),
       toTimeoutSeconds: (failedAt - killedAt) / 1000,
-      toResumeSeconds: (tsToMs(resumed!.lastStartedTime!) - killedAt) / 1000,
+      toResumeSeconds: (resumedAt - killedAt) / 1000,
       replacementReadySeconds: (replacementAt - killedAt) / 1000,
-      resumedBy: workers.find((w) => resumed!.lastWorkerIdentity?.startsWith(`${w.child.pid}@`))?.name ?? resumed!.lastWorkerIdentity ?? '',
+      resumedBy: workers.find((w) => resumedIdentity.startsWith(`${w.child.pid}@`))?.name ?? resumedIdentity,
       reencodedSeconds: (lost.input as SegmentInput).segment.durationSeconds,
       retriedSegments: segments.filter((s) => s.attempt > 1).length,
       wallSeconds: wallSeconds(timeline),
