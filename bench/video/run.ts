@@ -109,7 +109,7 @@ async function main() {
       report.parallel = await measureParallel({ platform, uploader, copies: [...copies], segmentSeconds: opts.segmentSeconds, step });
     }
     if (opts.parts.has('memory')) {
-      report.memory = await measureMemory({ platform, uploader, sizesMb: opts.memorySizesMb, dir, step });
+      report.memory = await measureMemory({ platform, uploader, sizesMb: opts.memorySizesMb, segmentSeconds: opts.segmentSeconds, dir, step });
     }
     report.machine.loadAtEnd = loadavg();
     printReport(report);
