@@ -15,7 +15,8 @@ type Pending = NonNullable<Description['raw']['pendingActivities']>[number];
 
 /** The heartbeat timeout transcodeSegment runs with (workflows/upload.workflow.ts). */
 export const SEGMENT_HEARTBEAT_TIMEOUT_SECONDS = 20;
-const STARTED = 2; // PENDING_ACTIVITY_STATE_STARTED
+/** PENDING_ACTIVITY_STATE_STARTED, whether the client decoded the enum as a number or a name. */
+const isStarted = (p: Pending) => Number(p.state) === 2 || String(p.state) === 'PENDING_ACTIVITY_STATE_STARTED';
 
 export interface CrashResult {
   clip: Clip;
@@ -39,8 +40,7 @@ export interface CrashResult {
   wallSeconds: number;
 }
 
-const pendingSegment = (d: Description, activityId?: string) =>
-  d.raw.pendingActivities?.find((p) => p.activityType?.name === 'transcodeSegment' && (!activityId || p.activityId === activityId));
+const pendingSegments = (d: Description) => (d.raw.pendingActivities ?? []).filter((p) => p.activityType?.name === 'transcodeSegment');
 
 function heartbeatFraction(p: Pending): number | null {
   const payload = p.heartbeatDetails?.payloads?.[0];
@@ -79,8 +79,8 @@ export async function measureCrash(opts: {
     const target = await platform.guarded(
       eventually(
         async () => {
-          const p = pendingSegment(await handle.describe());
-          return p && p.state === STARTED && p.lastHeartbeatTime && workerOf(p) && descendants(workerOf(p)!.child.pid!).length ? p : undefined;
+          const encoding = pendingSegments(await handle.describe()).filter((p) => isStarted(p) && p.lastHeartbeatTime && workerOf(p));
+          return encoding.find((p) => descendants(workerOf(p)!.child.pid!).length > 0);
         },
         10 * 60_000,
         'a segment to be encoding',
@@ -103,11 +103,11 @@ export async function measureCrash(opts: {
     const seen = await platform.guarded(
       eventually(
         async () => {
-          const p = pendingSegment(await handle.describe(), target.activityId!);
+          const p = pendingSegments(await handle.describe()).find((a) => a.activityId === target.activityId);
           if (!p) return 'closed' as const; // finished between two looks: the history has its start
           if ((p.attempt ?? 1) < 2) return undefined;
           if (Number.isNaN(failedAt)) failedAt = p.lastAttemptCompleteTime ? tsToMs(p.lastAttemptCompleteTime) : Date.now();
-          if (p.state !== STARTED || !p.lastStartedTime) return undefined;
+          if (!isStarted(p) || !p.lastStartedTime) return undefined;
           resumedAt = tsToMs(p.lastStartedTime);
           resumedIdentity = p.lastWorkerIdentity ?? '';
           return 'started' as const;
