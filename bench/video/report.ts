@@ -19,6 +19,8 @@ export interface Report {
   crash?: CrashResult;
   memory?: MemoryRun[];
   parallel?: ParallelResult;
+  /** Parts that failed, with the error; the others' figures stand. */
+  failures: Partial<Record<'overhead' | 'crash' | 'memory' | 'parallel', string>>;
 }
 
 const s = (seconds: number) => `${seconds.toFixed(1)} s`;
@@ -119,6 +121,7 @@ export function printReport(r: Report): void {
   if (r.crash) out.push(...crash(r.crash));
   if (r.parallel) out.push(...parallel(r.parallel));
   if (r.memory) out.push(...memory(r.memory));
+  for (const [part, error] of Object.entries(r.failures)) out.push('', `${part} FAILED: ${error}`);
   process.stdout.write(out.join('\n') + '\n\n');
   process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
 }

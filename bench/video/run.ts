@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/config';
-import { makeTestClip, taggedCopy } from './clips';
+import { type Clip, makeTestClip, taggedCopy } from './clips';
 import { measureCrash } from './crash';
 import { measureMemory } from './memory';
 import { measureOverhead } from './overhead';
@@ -88,7 +88,7 @@ async function main() {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   let uploader: VideoUploader | undefined;
-  const report: Report = { machine, settings: { ...opts, parts: [...opts.parts] } };
+  const report: Report = { machine, settings: { ...opts, parts: [...opts.parts] }, failures: {} };
   try {
     step('starting the API');
     const apiUrl = await platform.startApi();
@@ -98,21 +98,32 @@ async function main() {
     const source = longest > 0 ? (step(`making a ${longest} s ${width}x${height} test clip`), await makeTestClip(join(dir, 'source.mp4'), width, height, longest)) : null;
     const cut = (name: string, seconds: number) => taggedCopy(source!.path, join(dir, `${name}.mp4`), `${name} ${Date.now()}`, seconds);
 
-    if (opts.parts.has('overhead')) {
-      report.overhead = await measureOverhead({ config, platform, uploader, clip: await cut('overhead', opts.overheadSeconds), dir: join(dir, 'overhead'), runs: opts.overheadRuns, step });
-    }
-    if (opts.parts.has('crash')) {
-      report.crash = await measureCrash({ platform, uploader, temporal, clip: await cut('crash', opts.crashSeconds), segmentSeconds: opts.segmentSeconds, step });
-    }
-    if (opts.parts.has('parallel')) {
-      const copies = [await cut('parallel-1', opts.parallelSeconds), await cut('parallel-2', opts.parallelSeconds)] as const;
-      report.parallel = await measureParallel({ platform, uploader, copies: [...copies], segmentSeconds: opts.segmentSeconds, step });
-    }
-    if (opts.parts.has('memory')) {
-      report.memory = await measureMemory({ platform, uploader, sizesMb: opts.memorySizesMb, segmentSeconds: opts.segmentSeconds, dir, step });
-    }
+    // A part that fails is reported and the others still run; each part's figures go to stderr as
+    // soon as they exist, so a long run never loses them.
+    const part = async <K extends Part>(name: K, measure: () => Promise<NonNullable<Report[K]>>) => {
+      if (!opts.parts.has(name)) return;
+      try {
+        report[name] = await measure();
+        step(`${name}: ${JSON.stringify(report[name])}`);
+      } catch (err) {
+        report.failures[name] = err instanceof Error ? err.message : String(err);
+        step(`${name} failed: ${err instanceof Error ? err.stack : String(err)}`);
+      }
+    };
+    await part('overhead', async () =>
+      measureOverhead({ config, platform, uploader: uploader!, clip: await cut('overhead', opts.overheadSeconds), dir: join(dir, 'overhead'), runs: opts.overheadRuns, step }),
+    );
+    await part('crash', async () =>
+      measureCrash({ platform, uploader: uploader!, temporal, clip: await cut('crash', opts.crashSeconds), segmentSeconds: opts.segmentSeconds, step }),
+    );
+    await part('parallel', async () => {
+      const copies: [Clip, Clip] = [await cut('parallel-1', opts.parallelSeconds), await cut('parallel-2', opts.parallelSeconds)];
+      return measureParallel({ platform, uploader: uploader!, copies, segmentSeconds: opts.segmentSeconds, step });
+    });
+    await part('memory', () => measureMemory({ platform, uploader: uploader!, sizesMb: opts.memorySizesMb, segmentSeconds: opts.segmentSeconds, dir, step }));
     report.machine.loadAtEnd = loadavg();
     printReport(report);
+    if (Object.keys(report.failures).length) process.exitCode = 1;
   } finally {
     step('stopping the API and workers');
     await shutdown();
