@@ -6,7 +6,10 @@ import { putFileRange } from '../upload/transfers';
 import type { Clip } from './clips';
 import { timelineOf, UploadTimeline } from './history';
 
-/** A tenant whose webhooks come back to this process, and the client side of its uploads. */
+/**
+ * A tenant whose webhooks come back to this process (answered, not read: the workflow's result says
+ * how an upload ended), and the client side of its uploads.
+ */
 export class VideoUploader {
   private constructor(
     private readonly api: IntakeApi,
@@ -31,9 +34,19 @@ export class VideoUploader {
     return created.id;
   }
 
-  /** Waits for upload.ready (anything else fails the bench) and reads the finished workflow's history. */
+  /** Waits for the workflow to end `ready` (anything else fails the bench) and reads its history. */
   async finished(uploadId: string, timeoutMs: number): Promise<UploadTimeline> {
-    await this.webhooks.ready(uploadId, timeoutMs);
+    const handle = this.temporal.workflow.getHandle(workflowIdFor(uploadId));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`upload ${uploadId} not finished within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+      const outcome = (await Promise.race([handle.result(), timeout])) as { status: string; error: unknown };
+      if (outcome.status !== 'ready') throw new Error(`upload ${uploadId} ended ${outcome.status}: ${JSON.stringify(outcome.error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
     return timelineOf(this.temporal, workflowIdFor(uploadId));
   }
 
