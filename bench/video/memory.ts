@@ -51,18 +51,23 @@ export async function measureMemory(opts: {
       step(`memory: ${(clip.bytes / 1e6).toFixed(0)} MB, ${clip.seconds.toFixed(1)} s through the workers`);
       const busySampler = sampleRss(pid);
       const lightSampler = sampleRss(light.child.pid!);
-      const id = await platform.guarded(opts.uploader.start(clip));
-      const timeline = await platform.guarded(opts.uploader.finished(id, 60 * 60_000));
-      const busy = busySampler.stop();
-      runs.push({
-        clip,
-        segments: segmentsOf(timeline).length,
-        idle,
-        busy,
-        highWaterMark: peakRssBytes(pid),
-        light: lightSampler.stop(),
-        wallSeconds: wallSeconds(timeline),
-      });
+      try {
+        const id = await platform.guarded(opts.uploader.start(clip));
+        const timeline = await platform.guarded(opts.uploader.finished(id, 60 * 60_000));
+        const busy = busySampler.stop();
+        runs.push({
+          clip,
+          segments: segmentsOf(timeline).length,
+          idle,
+          busy,
+          highWaterMark: peakRssBytes(pid),
+          light: lightSampler.stop(),
+          wallSeconds: wallSeconds(timeline),
+        });
+      } finally {
+        busySampler.stop();
+        lightSampler.stop();
+      }
     } finally {
       await platform.stop(worker, light);
       await rm(clip.path, { force: true });
