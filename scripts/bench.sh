@@ -2,6 +2,7 @@
 # Runs one benchmark against a fresh stack in .run/bench (own ports and database):
 #   scripts/bench.sh pipeline [args for the bench]   ->   node dist/bench/pipeline/run.js [args]
 #   scripts/bench.sh webhooks --uploads 100   (see bench/README.md for each bench's flags)
+#   INTAKE_BENCH_SLOT=4 scripts/bench.sh video --only crash   (segmented transcoding; starts its own workers)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 source "$INTAKE_ROOT/scripts/lib/stack.sh"
