@@ -79,8 +79,10 @@ export class WebhookCounter {
           return;
         }
         this.seen.add(id);
-        this.deliveries++;
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type: string; data: { id: string; error: unknown } };
+        // Only how an upload ended counts: upload.processing comes first and says nothing of it.
+        if (body.type === 'upload.processing') return;
+        this.deliveries++;
         const outcome = { type: body.type, receivedAt, error: body.data.error };
         this.outcomes.set(body.data.id, outcome);
         this.waiters.get(body.data.id)?.(outcome);
@@ -91,7 +93,7 @@ export class WebhookCounter {
     return this;
   }
 
-  /** The upload's webhook; rejects unless it is upload.ready, or if none comes within timeoutMs. */
+  /** The upload's outcome webhook; rejects unless it is upload.ready, or if none comes within timeoutMs. */
   ready(uploadId: string, timeoutMs: number): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
       const settle = (outcome: Outcome) => {
