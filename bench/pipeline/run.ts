@@ -6,7 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/config';
@@ -22,6 +22,7 @@ import { Platform } from './processes';
 import { renderSampleImage } from './sample-image';
 import { runPlatform } from './throughput';
 import { printReport } from './report';
+import { machineInfo, step } from '../console';
 
 const WARMUP = 3;
 const GOAL_THROUGHPUT = 0.85;
@@ -47,17 +48,13 @@ function options() {
   };
 }
 
-function step(message: string): void {
-  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
-}
-
 async function main() {
   const opts = options();
   const config = loadConfig();
   if (!config.ADMIN_TOKEN) throw new Error('ADMIN_TOKEN must be set: the bench creates its tenant through the admin API');
   const runTag = `intake-bench ${randomBytes(6).toString('hex')}`;
   const logDir = mkdtempSync(join(tmpdir(), 'intake-bench-'));
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: totalmem() / 1024 ** 3, loadAtStart: loadavg() };
+  const machine = machineInfo();
 
   step('rendering sample images');
   const photo = await renderSampleImage(4000, 3000);

@@ -7,7 +7,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/config/config';
 import { ClamdScanner } from '../../src/scanning/clamd-scanner';
 import { readOriginal } from '../../src/workspaces/read-original';
 import { rawInstream } from './raw-instream';
+import { machineInfo, step } from '../console';
 
 const GOAL_RATIO = 0.9;
 const MB = 1e6;
@@ -45,10 +46,6 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function step(message: string): void {
-  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
-}
-
 async function main() {
   const opts = options();
   const config = loadConfig();
@@ -62,7 +59,7 @@ async function main() {
   const scanner = new ClamdScanner({ host: config.CLAMD_HOST, port: config.CLAMD_PORT, timeoutMs: config.CLAMD_TIMEOUT_MS });
   const runTag = randomBytes(6).toString('hex');
   const scratch = await mkdtemp(join(tmpdir(), 'intake-bench-scan-'));
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: totalmem() / 1024 ** 3, loadAtStart: loadavg() };
+  const machine = machineInfo();
 
   const open = async (key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
   const scanWith: Record<Path, (key: string, size: number) => Promise<void>> = {

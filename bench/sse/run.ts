@@ -10,6 +10,7 @@ import { ApiClient } from '../../test/support/api-client';
 import { EventStreamReader, openEventStream } from '../../test/support/event-stream';
 import { startApi } from '../../test/support/platform';
 import { cpuSeconds, rssBytes } from '../upload/process-stats';
+import { step } from '../console';
 
 const MiB = 1024 * 1024;
 
@@ -21,10 +22,6 @@ function options() {
     return v;
   };
   return { streams: int(values.streams, 500, '--streams'), idleSeconds: int(values['idle-seconds'], 60, '--idle-seconds') };
-}
-
-function step(message: string): void {
-  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
 }
 
 /** Runs `work` on `items`, `limit` at a time. */

@@ -17,6 +17,7 @@ import { median } from '../pipeline/report';
 import { cpuSeconds, rssBytes, watchPeakRss } from './process-stats';
 import { runSessions, runTemporalBaseline } from './sessions';
 import { createUpload, intakeMultipart, libStorageUpload, putFileRange, sdkPut, tusUpload } from './transfers';
+import { step } from '../console';
 
 const MiB = 1024 * 1024;
 const PARALLEL_PARTS = 4;
@@ -44,10 +45,6 @@ function options() {
     rounds: int(values.rounds, 3, '--rounds'),
     skipTransfers: values['sessions-only'] ?? false,
   };
-}
-
-function step(message: string): void {
-  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
 }
 
 /** A text file (the platform accepts text/plain) of random printable bytes, streamed to disk. */

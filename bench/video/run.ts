@@ -6,7 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/config';
@@ -18,6 +18,7 @@ import { measureParallel } from './parallel';
 import { VideoPlatform } from './processes';
 import { printReport, Report } from './report';
 import { VideoUploader } from './uploads';
+import { machineInfo, step } from '../console';
 
 const PARTS = ['overhead', 'crash', 'memory', 'parallel'] as const;
 type Part = (typeof PARTS)[number];
@@ -59,16 +60,12 @@ function options() {
   };
 }
 
-function step(message: string): void {
-  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
-}
-
 async function main() {
   const opts = options();
   const config = loadConfig();
   if (!config.ADMIN_TOKEN) throw new Error('ADMIN_TOKEN must be set: the bench creates its tenant through the admin API');
   if (opts.crashSeconds < 2 * opts.segmentSeconds) throw new Error('--crash-seconds must be at least twice --segment-seconds: the crash needs two segments');
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: totalmem() / 1024 ** 3, loadAtStart: loadavg() };
+  const machine = machineInfo();
   // Videos are removed at the end; the processes' logs stay for reading.
   const dir = mkdtempSync(join(tmpdir(), 'intake-bench-video-'));
   const logDir = mkdtempSync(join(tmpdir(), 'intake-bench-video-logs-'));

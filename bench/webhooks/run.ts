@@ -16,6 +16,7 @@ import { readDeliveryLog } from './delivery-log';
 import { splitDeliveryTime } from './history';
 import { mergeChunks, PhaseResult, registerTenant, runPhase } from './phase';
 import { printReport, rate } from './report';
+import { step } from '../console';
 
 const GOAL_THROUGHPUT = 0.95;
 /** Delivery workflows per phase whose histories say where the time before the first attempt went. */
@@ -57,10 +58,6 @@ function options() {
     /** The worker's WEBHOOK_RETRY_SCHEDULE; left out: the environment's, else the app's default. */
     retrySchedule: values['retry-schedule'],
   };
-}
-
-function step(message: string): void {
-  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
 }
 
 async function main() {
