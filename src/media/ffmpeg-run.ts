@@ -19,12 +19,20 @@ export async function runFfmpeg(
   try {
     return await runTool(ffmpegPath, ['-nostdin', '-hide_banner', ...args], opts);
   } catch (err) {
-    // The fatal reason is at the end; earlier lines may be warnings about a file that was fine.
-    if (err instanceof ToolFailure && err.exitSignal === null && UNREADABLE_INPUT.test(lastLines(err.stderr, 8))) {
-      throw new CorruptVideoError(`The content cannot be decoded as ${type}`, err.stderr.trim());
-    }
-    throw err;
+    throw asCorruptVideo(err, type);
   }
+}
+
+/**
+ * The error to throw for a failed ffmpeg run on `what`: CorruptVideoError when ffmpeg itself said
+ * the input is unreadable, else the error unchanged (retried). Every ffmpeg caller classifies here.
+ */
+export function asCorruptVideo(err: unknown, what: string): unknown {
+  // The fatal reason is at the end; earlier lines may be warnings about a file that was fine.
+  if (err instanceof ToolFailure && err.exitSignal === null && UNREADABLE_INPUT.test(lastLines(err.stderr, 8))) {
+    return new CorruptVideoError(`The content cannot be decoded as ${what}`, err.stderr.trim());
+  }
+  return err;
 }
 
 function lastLines(text: string, n: number): string {

@@ -1,7 +1,6 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config/config';
 import { ClamdScanner } from '../scanning/clamd-scanner';
-import { WebhookSender } from '../webhooks/webhook-sender';
 import { AudioRenditions } from './audio-renditions';
 import { ImageProcessor } from './image-processor';
 import { MetadataReader } from './metadata-reader';
@@ -56,7 +55,6 @@ import { VideoSegmenter } from './video-segments';
     },
     { provide: Mp4Joiner, inject: [CONFIG], useFactory: (c: AppConfig) => new Mp4Joiner({ ffmpegPath: c.FFMPEG_PATH }) },
     { provide: AudioRenditions, inject: [CONFIG], useFactory: (c: AppConfig) => new AudioRenditions({ ffmpegPath: c.FFMPEG_PATH }) },
-    { provide: WebhookSender, inject: [CONFIG], useFactory: (c: AppConfig) => WebhookSender.fromConfig(c) },
   ],
   exports: [
     TypeSniffer,
@@ -70,7 +68,6 @@ import { VideoSegmenter } from './video-segments';
     VideoSegmenter,
     SegmentEncoder,
     Mp4Joiner,
-    WebhookSender,
   ],
 })
 export class MediaModule implements OnApplicationShutdown {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from './tool-process';
-import { asCorruptVideo } from './video-transcoder';
+import { asCorruptVideo } from './ffmpeg-run';
 
 /**
  * The parallel step of a segmented transcode: one source segment (a Matroska file from

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CorruptVideoError } from './media-errors';
 import { runTool, ToolFailure } from './tool-process';
 import { sandboxedInput } from './verified-formats';
-import { asCorruptVideo } from './video-transcoder';
+import { asCorruptVideo } from './ffmpeg-run';
 
 /**
  * The first step of a segmented transcode: the worker holding the upload's local copy cuts it at

@@ -1,5 +1,4 @@
-import { CorruptVideoError } from './media-errors';
-import { runTool, ToolFailure } from './tool-process';
+import { runFfmpeg } from './ffmpeg-run';
 import { sandboxedInput } from './verified-formats';
 
 // Kept importable from here, where the pipeline has always found it.
@@ -24,10 +23,6 @@ export interface VideoTranscoderOptions {
   ffmpegPath: string;
   maxDimension: number;
 }
-
-/** ffmpeg's words for input it cannot read; anything else (disk full, killed) is retried. */
-const UNREADABLE_INPUT =
-  /Invalid data found when processing input|moov atom not found|could not find codec parameters|EBML header parsing failed|not on whitelist|Error opening input|Failed to read frame size|Output file #0 does not contain any stream|Stream map '.*' matches no streams|Error while decoding/i;
 
 /**
  * ffmpeg, spawned directly (see tool-process.ts for why every run dies with the worker): the web
@@ -86,28 +81,8 @@ export class VideoTranscoder {
     type: string,
     opts: { signal?: AbortSignal; onStdoutLine?: (line: string) => void; onStderrLine?: (line: string) => void },
   ): Promise<void> {
-    try {
-      await runTool(this.options.ffmpegPath, ['-nostdin', '-hide_banner', ...args], opts);
-    } catch (err) {
-      throw asCorruptVideo(err, type);
-    }
+    await runFfmpeg(this.options.ffmpegPath, args, type, opts);
   }
-}
-
-/**
- * The error to throw for a failed ffmpeg run on `what`: CorruptVideoError when ffmpeg itself said
- * the input is unreadable, else the error unchanged (retried). Every ffmpeg caller classifies here.
- */
-export function asCorruptVideo(err: unknown, what: string): unknown {
-  // The fatal reason is at the end; earlier lines may be warnings about a file that was fine.
-  if (err instanceof ToolFailure && err.exitSignal === null && UNREADABLE_INPUT.test(lastLines(err.stderr, 8))) {
-    return new CorruptVideoError(`The content cannot be decoded as ${what}`, err.stderr.trim());
-  }
-  return err;
-}
-
-function lastLines(text: string, n: number): string {
-  return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
 /** `  Duration: 00:01:02.50, start: ...` from ffmpeg's input description, in microseconds. */
