@@ -2,11 +2,9 @@ import { Context } from '@temporalio/activity';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ActivityDeps } from './deps';
-import { durationOf, type PreviewStepInput } from './previews';
+import { durationOf, type PreviewStepInput, wanted } from './previews';
 import { OPTIMIZED } from './process';
 import { about, activityLog, publishOutput, rejectUnreadableMedia, withLocalCopy } from './support';
-
-const wanted = (input: PreviewStepInput, name: string) => !input.outputs || input.outputs.includes(name);
 
 /**
  * An audio upload's renditions from the worker's local copy: `optimized`, AAC in M4A normalised to

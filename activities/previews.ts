@@ -11,7 +11,8 @@ export interface PreviewStepInput extends LocalStepInput {
   outputs?: ReadonlyArray<string>;
 }
 
-const wanted = (input: PreviewStepInput, name: string) => !input.outputs || input.outputs.includes(name);
+/** Whether the tenant's policy wants output `name` (absent `outputs`: everything). */
+export const wanted = (input: PreviewStepInput, name: string) => !input.outputs || input.outputs.includes(name);
 
 /** Long side of a video's `poster`: a frame shown before playback, so as large as the web rendition. */
 const POSTER_MAX_DIMENSION = 1280;

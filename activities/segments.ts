@@ -6,7 +6,7 @@ import { type LadderRung, ladderFor } from '../src/media/segment-encoder';
 import { type PlannedSegment, planSegments } from '../src/media/video-segments';
 import { objectKeys } from '../src/storage/object-keys';
 import type { ActivityDeps } from './deps';
-import type { PreviewStepInput } from './previews';
+import { type PreviewStepInput, wanted } from './previews';
 import { OPTIMIZED } from './process';
 import { about, activityLog, publishOutput, rejectUnreadableMedia, withLocalCopy } from './support';
 
@@ -68,7 +68,7 @@ export function segmentActivities(deps: ActivityDeps) {
         }
         const ladder = ladderFor(probe.width, probe.height);
         // Without `hls`, only the top rung is encoded: it becomes `optimized`.
-        const rungs = !input.outputs || input.outputs.includes('hls') ? ladder : ladder.slice(-1);
+        const rungs = wanted(input, 'hls') ? ladder : ladder.slice(-1);
         activityLog().info('video split', { ...about(upload), segments: plan.length, rungs: rungs.map((r) => r.name) });
         return { segments: plan, rungs, rotationDegrees: probe.rotationDegrees };
       });
@@ -140,7 +140,7 @@ export function segmentActivities(deps: ActivityDeps) {
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
       try {
         await inScratch(uploadId, async (dir) => {
-          if (!outputs || outputs.includes(OPTIMIZED)) {
+          if (wanted({ uploadId, outputs }, OPTIMIZED)) {
             const files: string[] = [];
             for (const piece of topPieces) {
               const file = join(dir, `${String(piece.index).padStart(5, '0')}.ts`);
@@ -152,7 +152,7 @@ export function segmentActivities(deps: ActivityDeps) {
             const { size } = await stat(mp4);
             await publishOutput(deps, upload, mp4, { name: OPTIMIZED, file: 'optimized.mp4', contentType: 'video/mp4', size, width: top.width, height: top.height });
           }
-          if (!outputs || outputs.includes('hls')) {
+          if (wanted({ uploadId, outputs }, 'hls')) {
             const { written } = await uploads.upsertOutput(uploadId, {
               name: 'hls',
               objectKey: objectKeys.output(upload.tenantId, uploadId, 'hls/'),
