@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the local stack needs, idempotently; a second run is a quick no-op.
-#   apt: clamd, ffmpeg/ffprobe, exiftool, psql, curl, chromium  .tools/node: Node 24
+#   apt: clamd, ffmpeg/ffprobe, exiftool, psql, curl, chromium, prometheus  .tools/node: Node 24
 #   .tools/bin: temporal CLI (dev server), minio, mc     node_modules: npm ci
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
@@ -21,6 +21,8 @@ declare -A APT_PACKAGE=(
   [exiftool]=libimage-exiftool-perl [psql]=postgresql-client [curl]=curl
   # Browser clients (Uppy, hls.js, the demo page) are tested in headless Chromium via playwright-core.
   [chromium]=chromium
+  # The local stack's metrics (scripts/dev.sh); promtool tests the alerting rules.
+  [prometheus]=prometheus [promtool]=prometheus
 )
 missing=()
 for bin in "${!APT_PACKAGE[@]}"; do
