@@ -12,6 +12,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { LiveStatusModule } from './live-status/live-status.module';
+import { TracingModule } from './observability/tracing/tracing.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
@@ -47,6 +48,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         StorageModule,
+        TracingModule.forRoot('intake-api'),
         TemporalModule,
         RateLimitModule.forRoot(logger),
         LiveStatusModule.forRoot(logger),

@@ -1,11 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { Activities, SESSION_ACTIVITIES, TRANSCODE_ACTIVITIES, WEBHOOK_ACTIVITIES, createActivities } from '../activities';
 import { sweepIdleWorkspaces } from './workspaces/sweep';
 import { TASK_QUEUES } from '../workflows/contract';
@@ -25,6 +23,9 @@ import { VideoTranscoder } from './media/video-transcoder';
 import { ClamdScanner, ClamdUnavailableError } from './scanning/clamd-scanner';
 import { ObjectStorage } from './storage/object-storage';
 import { installTemporalRuntime } from './temporal/runtime-logger';
+import { workflowSource } from './temporal/workflow-bundle';
+import { TRACING } from './observability/tracing/tracing.module';
+import { tracingWorkerParts } from './observability/tracing/temporal-tracing';
 import { UploadStore } from './uploads/upload-store';
 import { DeliveryAttempts } from './webhooks/delivery-attempts';
 import { WebhookPublisher } from './webhooks/event-publisher';
@@ -37,13 +38,6 @@ const WORKSPACE_MAX_IDLE_MS = 60 * 60 * 1000;
 const CLAMD_START_ATTEMPTS = 30;
 /** A session no step has used for this long was abandoned by its workflow (e.g. terminated). */
 const SESSION_MAX_IDLE_MS = 15 * 60 * 1000;
-
-/** Production loads the bundle built by `npm run build`; without it the worker bundles at start. */
-function workflowSource(config: AppConfig): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = config.WORKFLOW_BUNDLE_PATH ?? join(__dirname, '..', 'workflow-bundle.js');
-  if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
-  return { workflowsPath: require.resolve('../workflows') };
-}
 
 async function main() {
   const config = loadConfig();
@@ -97,7 +91,15 @@ async function main() {
   }, 60_000);
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20s' } as const;
+  const tracing = tracingWorkerParts(app.get(TRACING));
+  const common = {
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    shutdownGraceTime: '20s',
+    interceptors: { activity: tracing.activity },
+    sinks: tracing.sinks,
+  } as const;
+  const workflows = await workflowSource(config);
   const workers: Worker[] = [];
   // Per role: the shared queue, where any worker may take an upload on (ingestOriginal), and this
   // worker's own queue, where the steps on its local copies run. Sessions are bounded by the same
@@ -109,7 +111,7 @@ async function main() {
         await Worker.create({
           ...common,
           taskQueue: TASK_QUEUES.webhooks,
-          ...workflowSource(config),
+          ...workflows,
           activities: webhookSteps,
           maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_DELIVERIES,
         }),
@@ -132,7 +134,7 @@ async function main() {
       await Worker.create({
         ...common,
         taskQueue: shared,
-        ...(role === 'uploads' ? { ...workflowSource(config), activities: { ...sharedSteps, ingestOriginal } } : {}),
+        ...(role === 'uploads' ? { ...workflows, activities: { ...sharedSteps, ingestOriginal } } : {}),
         ...(role === 'transcode' ? { activities: { ingestOriginal } } : {}),
         // Room for ingests waiting on a workspace besides the short steps (verify, webhooks).
         maxConcurrentActivityTaskExecutions: slots[role] * 2 + (role === 'uploads' ? 2 : 0),
