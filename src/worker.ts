@@ -99,7 +99,8 @@ async function main() {
     interceptors: { activity: tracing.activity },
     sinks: tracing.sinks,
   } as const;
-  const workflows = await workflowSource(config);
+  // Bundled once for every worker that runs workflows (a transcode-only process runs none).
+  const workflows = config.WORKER_QUEUES.some((q) => q !== 'transcode') ? await workflowSource(config) : {};
   const workers: Worker[] = [];
   // Per role: the shared queue, where any worker may take an upload on (ingestOriginal), and this
   // worker's own queue, where the steps on its local copies run. Sessions are bounded by the same

@@ -6,9 +6,9 @@ import { TRACING } from '../observability/tracing/tracing.module';
 import type { Tracing } from '../observability/tracing/tracer-provider';
 
 /**
- * The Temporal client (the API's, and the worker's for webhook deliveries), traced when tracing
- * is on. Connecting is lazy so the API starts (and /health reports the
- * problem) while Temporal is still coming up.
+ * The Temporal client: the API's, and the worker's (it starts webhook deliveries), traced when
+ * tracing is on. Connecting is lazy so the API starts (and /health reports the problem) while
+ * Temporal is still coming up.
  */
 @Global()
 @Module({
