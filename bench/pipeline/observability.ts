@@ -22,6 +22,10 @@ export interface ModeResult {
   seconds: number;
   latencies: number[];
   spans: number;
+  /** CPU seconds the API and worker processes spent on the timed images. */
+  cpuSeconds: number;
+  /** Images per second of each round, in order. */
+  rounds: number[];
 }
 
 export interface ObservabilityOptions {
@@ -44,8 +48,8 @@ export async function compareObservability(opts: ObservabilityOptions): Promise<
   const collector = await new OtlpReceiver().start();
   const webhooks = await new WebhookCounter().start();
   const results: Record<ObservabilityMode, ModeResult> = {
-    off: { mode: 'off', images: 0, seconds: 0, latencies: [], spans: 0 },
-    on: { mode: 'on', images: 0, seconds: 0, latencies: [], spans: 0 },
+    off: { mode: 'off', images: 0, seconds: 0, latencies: [], spans: 0, cpuSeconds: 0, rounds: [] },
+    on: { mode: 'on', images: 0, seconds: 0, latencies: [], spans: 0, cpuSeconds: 0, rounds: [] },
   };
   try {
     for (let round = 0; round < opts.rounds; round++) {
@@ -62,8 +66,11 @@ export async function compareObservability(opts: ObservabilityOptions): Promise<
           const label = `${opts.runTag} observability ${mode} ${round}`;
           await Promise.race([runPlatform({ ...run, n: opts.warmup, label: `${label} warmup`, quiet: true }), crashed]);
           const spansBefore = collector.spans.length;
+          const cpuBefore = platform.cpuSeconds();
           const timed = await Promise.race([runPlatform({ ...run, n: opts.n, label }), crashed]);
           const result = results[mode];
+          result.cpuSeconds += platform.cpuSeconds() - cpuBefore;
+          result.rounds.push(timed.images / timed.seconds);
           result.images += timed.images;
           result.seconds += timed.seconds;
           result.latencies.push(...timed.latencies);
@@ -86,9 +93,11 @@ export async function compareObservability(opts: ObservabilityOptions): Promise<
 export function printObservabilityReport(results: Record<ObservabilityMode, ModeResult>, goal: number, context: Record<string, unknown>): void {
   const rate = (r: ModeResult) => r.images / r.seconds;
   const ratio = rate(results.on) / rate(results.off);
+  const cpu = (r: ModeResult) => r.cpuSeconds / r.images;
   const line = (r: ModeResult) =>
     `  ${r.mode.padEnd(3)}  ${r.images} images in ${r.seconds.toFixed(1)} s = ${rate(r).toFixed(3)} images/s, ` +
-    `complete -> webhook median ${median(r.latencies).toFixed(2)} s` +
+    `complete -> webhook median ${median(r.latencies).toFixed(2)} s, API + worker CPU ${((r.cpuSeconds / r.images) * 1000).toFixed(0)} ms per upload, ` +
+    `rounds ${r.rounds.map((x) => x.toFixed(3)).join(' / ')} images/s` +
     (r.mode === 'on' ? `, ${r.spans} spans received (${(r.spans / r.images).toFixed(1)} per upload)` : '');
   process.stdout.write(
     [
@@ -96,14 +105,16 @@ export function printObservabilityReport(results: Record<ObservabilityMode, Mode
       line(results.off),
       line(results.on),
       `  throughput on/off: ${ratio.toFixed(3)} (goal >= ${goal}: ${ratio >= goal ? 'meets goal' : 'MISSES goal'})`,
+      `  API + worker CPU per upload off/on: ${(cpu(results.off) / cpu(results.on)).toFixed(3)} (1.0: observability costs no CPU)`,
       'RESULT ' +
         JSON.stringify({
           ...context,
           observability: {
             ratio: Number(ratio.toFixed(4)),
+            cpuRatio: Number((cpu(results.off) / cpu(results.on)).toFixed(4)),
             goal,
-            off: { images: results.off.images, seconds: results.off.seconds, medianLatency: median(results.off.latencies) },
-            on: { images: results.on.images, seconds: results.on.seconds, medianLatency: median(results.on.latencies), spans: results.on.spans },
+            off: { images: results.off.images, seconds: results.off.seconds, medianLatency: median(results.off.latencies), cpuSeconds: results.off.cpuSeconds, rounds: results.off.rounds },
+            on: { images: results.on.images, seconds: results.on.seconds, medianLatency: median(results.on.latencies), cpuSeconds: results.on.cpuSeconds, rounds: results.on.rounds, spans: results.on.spans },
           },
         }),
       '',
