@@ -24,6 +24,7 @@ export interface ModeResult {
   spans: number;
   /** CPU seconds the API and worker processes spent on the timed images. */
   cpuSeconds: number;
+  apiCpuSeconds: number;
   /** Images per second of each round, in order. */
   rounds: number[];
 }
@@ -48,8 +49,8 @@ export async function compareObservability(opts: ObservabilityOptions): Promise<
   const collector = await new OtlpReceiver().start();
   const webhooks = await new WebhookCounter().start();
   const results: Record<ObservabilityMode, ModeResult> = {
-    off: { mode: 'off', images: 0, seconds: 0, latencies: [], spans: 0, cpuSeconds: 0, rounds: [] },
-    on: { mode: 'on', images: 0, seconds: 0, latencies: [], spans: 0, cpuSeconds: 0, rounds: [] },
+    off: { mode: 'off', images: 0, seconds: 0, latencies: [], spans: 0, cpuSeconds: 0, apiCpuSeconds: 0, rounds: [] },
+    on: { mode: 'on', images: 0, seconds: 0, latencies: [], spans: 0, cpuSeconds: 0, apiCpuSeconds: 0, rounds: [] },
   };
   try {
     for (let round = 0; round < opts.rounds; round++) {
@@ -69,7 +70,9 @@ export async function compareObservability(opts: ObservabilityOptions): Promise<
           const cpuBefore = platform.cpuSeconds();
           const timed = await Promise.race([runPlatform({ ...run, n: opts.n, label }), crashed]);
           const result = results[mode];
-          result.cpuSeconds += platform.cpuSeconds() - cpuBefore;
+          const cpuAfter = platform.cpuSeconds();
+          result.cpuSeconds += cpuAfter.api + cpuAfter.worker - cpuBefore.api - cpuBefore.worker;
+          result.apiCpuSeconds += cpuAfter.api - cpuBefore.api;
           result.rounds.push(timed.images / timed.seconds);
           result.images += timed.images;
           result.seconds += timed.seconds;
@@ -96,7 +99,8 @@ export function printObservabilityReport(results: Record<ObservabilityMode, Mode
   const cpu = (r: ModeResult) => r.cpuSeconds / r.images;
   const line = (r: ModeResult) =>
     `  ${r.mode.padEnd(3)}  ${r.images} images in ${r.seconds.toFixed(1)} s = ${rate(r).toFixed(3)} images/s, ` +
-    `complete -> webhook median ${median(r.latencies).toFixed(2)} s, API + worker CPU ${((r.cpuSeconds / r.images) * 1000).toFixed(0)} ms per upload, ` +
+    `complete -> webhook median ${median(r.latencies).toFixed(2)} s, API + worker CPU ${((r.cpuSeconds / r.images) * 1000).toFixed(0)} ms per upload ` +
+    `(API ${((r.apiCpuSeconds / r.images) * 1000).toFixed(0)} ms), ` +
     `rounds ${r.rounds.map((x) => x.toFixed(3)).join(' / ')} images/s` +
     (r.mode === 'on' ? `, ${r.spans} spans received (${(r.spans / r.images).toFixed(1)} per upload)` : '');
   process.stdout.write(
@@ -113,8 +117,8 @@ export function printObservabilityReport(results: Record<ObservabilityMode, Mode
             ratio: Number(ratio.toFixed(4)),
             cpuRatio: Number((cpu(results.off) / cpu(results.on)).toFixed(4)),
             goal,
-            off: { images: results.off.images, seconds: results.off.seconds, medianLatency: median(results.off.latencies), cpuSeconds: results.off.cpuSeconds, rounds: results.off.rounds },
-            on: { images: results.on.images, seconds: results.on.seconds, medianLatency: median(results.on.latencies), cpuSeconds: results.on.cpuSeconds, rounds: results.on.rounds, spans: results.on.spans },
+            off: { images: results.off.images, seconds: results.off.seconds, medianLatency: median(results.off.latencies), cpuSeconds: results.off.cpuSeconds, apiCpuSeconds: results.off.apiCpuSeconds, rounds: results.off.rounds },
+            on: { images: results.on.images, seconds: results.on.seconds, medianLatency: median(results.on.latencies), cpuSeconds: results.on.cpuSeconds, apiCpuSeconds: results.on.apiCpuSeconds, rounds: results.on.rounds, spans: results.on.spans },
           },
         }),
       '',

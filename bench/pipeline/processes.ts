@@ -33,12 +33,13 @@ export class Platform {
    * CPU seconds (user + system) the API and worker processes have used so far, from /proc (Linux).
    * Unlike throughput, barely moved by whatever else keeps the machine busy.
    */
-  cpuSeconds(): number {
-    return this.processes.reduce((sum, p) => {
+  cpuSeconds(): { api: number; worker: number } {
+    const [api, worker] = this.processes.map((p) => {
       // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
       const fields = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-    }, 0);
+      return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    });
+    return { api: api!, worker: worker! };
   }
 
   /** Race any phase against this so a crashed API or worker fails the bench instead of hanging it. */

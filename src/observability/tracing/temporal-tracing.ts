@@ -6,6 +6,7 @@ import {
   makeWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/worker';
+import type { WorkflowInfo } from '@temporalio/workflow';
 import type { Tracing } from './tracer-provider';
 
 /**
@@ -29,5 +30,11 @@ export function tracingWorkerParts(tracing: Tracing | null): { activity: Activit
     inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing.tracer }),
     outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
   });
-  return { activity: [activity], sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } };
+  const exporter = makeWorkflowExporter(tracing.spanProcessor, tracing.resource);
+  // The SDK copies the whole WorkflowInfo onto every workflow span; these say which run it was.
+  const fn = (info: WorkflowInfo, spans: unknown[]) => exporter.export.fn(pickInfo(info), spans as never);
+  return { activity: [activity], sinks: { exporter: { export: { ...exporter.export, fn } } } };
 }
+
+const pickInfo = ({ workflowId, runId, workflowType, taskQueue, attempt }: WorkflowInfo) =>
+  ({ workflowId, runId, workflowType, taskQueue, attempt }) as WorkflowInfo;
