@@ -6,6 +6,7 @@ import { ApiClient } from '../support/api-client';
 import { makeImage } from '../support/media';
 import { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver';
 import { PlatformProcess, startApi, startWorker } from '../support/platform';
+import { runTus, textFile } from '../support/tus-client';
 import { eventually } from '../support/stack';
 import { createTenant, uploadFile, webhookFor } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -35,6 +36,8 @@ describe('tracing (HTTP API + worker processes exporting to an OTLP receiver)', 
   const processes: PlatformProcess[] = [];
   let worker: PlatformProcess;
   let api: ApiClient;
+  let apiUrl: string;
+  let apiKey: string;
   let dir: string;
 
   beforeAll(async () => {
@@ -45,7 +48,8 @@ describe('tracing (HTTP API + worker processes exporting to an OTLP receiver)', 
     worker = await startWorker(env);
     processes.push(started.proc, worker);
     const tenant = await createTenant(started.url, ADMIN_TOKEN, webhooks.url);
-    api = new ApiClient(started.url, tenant.apiKey);
+    [apiUrl, apiKey] = [started.url, tenant.apiKey];
+    api = new ApiClient(apiUrl, apiKey);
   });
 
   afterAll(async () => {
@@ -120,5 +124,25 @@ describe('tracing (HTTP API + worker processes exporting to an OTLP receiver)', 
       'the workflow handling the complete signal',
     );
     expect(named(signalled, 'SignalWorkflow:uploadCompleted')?.parentSpanId).toBe(completed.spanId);
+  });
+
+  it('traces tus uploads too: the creating request is the root of the upload workflow\'s trace', async () => {
+    const { url } = await runTus(textFile(64 * 1024), { endpoint: `${apiUrl}/v1/tus`, token: apiKey });
+    const uploadId = url.split('/').at(-1)!;
+    expect((await webhookFor(webhooks, uploadId)).body.type).toBe('upload.ready');
+    const start = await eventually(
+      () => collector.spans.find((s) => s.name === 'StartWorkflow:uploadWorkflow' && s.attributes.temporalWorkflowId === workflowIdFor(uploadId)),
+      30_000,
+      'the tus upload\'s workflow start span',
+    );
+    const parent = collector.spans.find((s) => s.spanId === start.parentSpanId);
+    expect([parent?.name, parent?.parentSpanId, parent?.attributes['http.response.status_code']]).toEqual(['POST /v1/tus', undefined, 201]);
+    // Its PATCH, which finished the bytes, is a request span of its own.
+    const patch = await eventually(
+      () => collector.spans.find((s) => s.attributes['url.path'] === `/v1/tus/${uploadId}` && s.attributes['http.request.method'] === 'PATCH'),
+      30_000,
+      'the tus PATCH request span',
+    );
+    expect([patch.name, patch.attributes['http.response.status_code']]).toEqual(['PATCH /v1/tus', 204]);
   });
 });
