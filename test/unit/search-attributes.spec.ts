@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { PIPELINE_VERSION } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES, formatSize, operatorText, uploadStartOptions } from '../../workflows/visibility';
 
@@ -14,17 +16,36 @@ const CLI_TYPES: Record<string, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
+const root = join(__dirname, '..', '..');
+
 /** INTAKE_SEARCH_ATTRIBUTES as bash itself reads it from scripts/lib/stack.sh. */
 function registeredByStack(): string[] {
-  const stack = join(__dirname, '..', '..', 'scripts', 'lib', 'stack.sh');
+  const stack = join(root, 'scripts', 'lib', 'stack.sh');
   const out = execFileSync('bash', ['-c', 'source "$1" && printf "%s\\n" "${INTAKE_SEARCH_ATTRIBUTES[@]}"', 'bash', stack], { encoding: 'utf8' });
   return out.split('\n').filter(Boolean);
 }
 
+/** What the compose stack's one-shot service creates: each `create` gives its names one type. */
+function registeredByCompose(): string[] {
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+  const script: string = compose.services['temporal-search-attributes'].command.join(' ');
+  return script.split('&&').flatMap((create) => {
+    const type = /--type (\w+)/.exec(create)![1];
+    return [...create.matchAll(/--name (\w+)/g)].map(([, name]) => `${name}=${type}`);
+  });
+}
+
 describe('search attributes', () => {
+  const defined = Object.values(SEARCH_ATTRIBUTES).map((key) => `${key.name}=${CLI_TYPES[key.type]}`);
+
   it('are registered by the local and test stacks exactly as the code defines them', () => {
-    const defined = Object.values(SEARCH_ATTRIBUTES).map((key) => `${key.name}=${CLI_TYPES[key.type]}`);
     expect(registeredByStack().sort()).toEqual(defined.sort());
+  });
+
+  it('are registered by the compose stack before the API starts uploads', () => {
+    expect(registeredByCompose().sort()).toEqual(defined.sort());
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+    expect(compose.services.api.depends_on['temporal-search-attributes']).toEqual({ condition: 'service_completed_successfully' });
   });
 
   it('are set at start with the upload, its tenant, the first stage and the pipeline version', () => {
