@@ -12,6 +12,7 @@ import { PlatformProcess, startApi, startWorker } from '../support/platform';
 import { eventually, testConfig } from '../support/stack';
 import { TenantCredentials, createTenant, uploadFile, webhookFor } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { recordHistory, recordingHistories } from '../support/workflow-histories';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 // Visibility is eventually consistent: a list only shows a change once the store has indexed it.
@@ -49,6 +50,13 @@ describe('operators find and read uploads in Temporal (real API, worker and Temp
     ids.rejected = await uploadFile(new ApiClient(apiUrl, scans.apiKey), EICAR, 'text/plain');
     ids.video = await uploadFile(new ApiClient(apiUrl, photos.apiKey), join(dir, 'clip.mp4'), 'video/mp4');
     for (const id of Object.values(ids)) await webhookFor(receiver, id, 120_000);
+    // With RECORD_WORKFLOW_HISTORIES=1: replay fixtures whose histories hold the upserts.
+    if (recordingHistories()) {
+      const names = { ready: 'upload-image-ready', rejected: 'upload-rejected', video: 'upload-video-ready' } as const;
+      for (const [outcome, id] of Object.entries(ids)) {
+        await recordHistory(temporal, config, workflowIdFor(id), `search-attributes-${names[outcome as keyof typeof names]}`);
+      }
+    }
   });
 
   afterAll(async () => {
