@@ -10,7 +10,6 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import { TimeoutType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
 import type { LocalStepInput } from '../activities/support';
 import type { MediaKind } from '../src/database/entities/upload.entity';
 import {
