@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TASK_QUEUES, UploadWorkflowInput, uploadCompletedSignal, workflowIdFor } from '../../workflows/contract';
 import type { uploadWorkflow } from '../../workflows/upload.workflow';
+import { uploadStartOptions } from '../../workflows/visibility';
 import { UploadTokenStore } from '../auth/upload-token-store';
 import { Principal, canSee } from '../auth/principal';
 import { LOGGER } from '../common/logger';
@@ -115,6 +116,8 @@ export class UploadsService {
         workflowId: workflowIdFor(row.id),
         args: [input],
         memo: { tenantId: tenant.id, filename: request.filename },
+        // Search attributes and the summary operators see in the Temporal UI (docs/operations.md).
+        ...uploadStartOptions(input, request),
       });
     } catch (err) {
       this.logger.error({ err, uploadId: row.id, tenantId: tenant.id }, 'could not start upload workflow');
