@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { AppConfig } from '../config/config';
 
-/** Built by `npm run build` (scripts/bundle-demo.ts) next to the compiled API: dist/demo-page/. */
-export const DEMO_ASSET_DIR = join(__dirname, '..', '..', 'demo-page');
+/** Built by `npm run build` (scripts/bundle-demo.ts) into dist/demo-page/, found from dist/src/demo or (jest) src/demo. */
+const ABOVE_SRC = resolve(__dirname, '..', '..');
+export const DEMO_ASSET_DIR = join(basename(ABOVE_SRC) === 'dist' ? ABOVE_SRC : join(ABOVE_SRC, 'dist'), 'demo-page');
 export const DEMO_ASSETS = { 'demo.js': 'text/javascript; charset=utf-8', 'demo.css': 'text/css; charset=utf-8' } as const;
 
 export function demoAssetsBuilt(): boolean {

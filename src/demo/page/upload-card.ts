@@ -28,6 +28,7 @@ export class UploadCard {
     this.status.textContent = view.status === 'processing' ? `processing: ${view.stage} ${view.progress}%` : view.status;
     this.progress.value = view.status === 'ready' ? 100 : view.progress;
     if (!isTerminal(view)) return;
+    this.root.dataset.finished = 'true';
     this.progress.remove();
     this.body.replaceChildren(...this.details(view));
   }
@@ -35,6 +36,7 @@ export class UploadCard {
   /** The upload itself failed (Uppy's error): there is no Intake upload to follow. */
   failed(message: string): void {
     this.root.dataset.status = 'upload-error';
+    this.root.dataset.finished = 'true';
     this.status.textContent = 'upload failed';
     this.progress.remove();
     this.body.replaceChildren(el('p', { class: 'rejection' }, message));
