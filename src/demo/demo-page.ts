@@ -38,6 +38,7 @@ export const DEMO_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Intake demo</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/demo/assets/demo.css">
 <script src="/demo/assets/demo.js" defer></script>
 </head>

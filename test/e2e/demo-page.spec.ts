@@ -157,6 +157,15 @@ describe('the demo page', () => {
     expect(await rejection.textContent()).toMatch(/^rejected: INFECTED /);
   });
 
+  it('sends a file over 100 MiB over tus, through the API, and follows it to ready', async () => {
+    const big = join(dir, 'big.txt');
+    await writeFile(big, Buffer.alloc(100 * 1024 * 1024 + 4096, 'intake '));
+    await page.locator('input.uppy-Dashboard-input').first().setInputFiles(big);
+    const { status, id } = await finished('big.txt', 300_000);
+    expect(status).toBe('ready');
+    expect((await api.get(`/v1/uploads/${id}`)).body).toMatchObject({ status: 'ready', mode: 'tus', size: 100 * 1024 * 1024 + 4096 });
+  });
+
   it('broke no rule of its Content Security Policy', () => {
     expect(cspViolations).toEqual([]);
   });
