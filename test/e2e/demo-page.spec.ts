@@ -160,6 +160,8 @@ describe('the demo page', () => {
   it('sends a file over 100 MiB over tus, through the API, and follows it to ready', async () => {
     const big = join(dir, 'big.txt');
     await writeFile(big, Buffer.alloc(100 * 1024 * 1024 + 4096, 'intake '));
+    // The Dashboard lists the finished files; "Add more" brings its drop zone back.
+    await page.locator('.uppy-DashboardContent-addMore').click();
     await page.locator('input.uppy-Dashboard-input').first().setInputFiles(big);
     const { status, id } = await finished('big.txt', 300_000);
     expect(status).toBe('ready');
