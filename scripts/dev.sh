@@ -17,7 +17,10 @@ WEBHOOK_SINK_PORT=${WEBHOOK_SINK_PORT:-3999}
 PORT=${PORT:-3000}
 PAGE_PORT=${PAGE_PORT:-3080}
 DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/intake}
+# The demo page (/demo) is served by the API and uploads to MinIO from there: allow its origin too.
+CORS_ORIGINS=${CORS_ORIGINS-http://127.0.0.1:$PAGE_PORT,http://127.0.0.1:$PORT}
 stack_export_app_env
+export DEMO_API_KEY_FILE="${DEMO_API_KEY_FILE:-$RUN_DIR/demo-api-key}"
 export WEBHOOK_SINK_PORT
 API_URL="http://127.0.0.1:$PORT"
 
@@ -77,11 +80,13 @@ json_field() { node -e 'process.stdout.write(String(JSON.parse(require("fs").rea
 
 ensure_dev_tenant
 API_KEY=$(json_field "$RUN_DIR/tenant.json" apiKey)
+(umask 077 && printf '%s\n' "$API_KEY" >"$DEMO_API_KEY_FILE")  # the demo page uploads as the dev tenant
 
 cat <<EOF
 
 Intake is running.
   API            $API_URL
+  Demo page      $API_URL/demo   (drop files; uploads as the dev tenant)
   Temporal UI    http://127.0.0.1:$TEMPORAL_UI_PORT   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
   MinIO console  http://127.0.0.1:$S3_CONSOLE_PORT   user $S3_ACCESS_KEY_ID / password $S3_SECRET_ACCESS_KEY
   S3 endpoint    $S3_ENDPOINT   bucket $S3_BUCKET

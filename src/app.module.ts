@@ -10,6 +10,7 @@ import { LOGGER } from './common/logger';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { demoControllers } from './demo/demo-routes';
 import { HealthController } from './health/health.controller';
 import { LiveStatusModule } from './live-status/live-status.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -66,6 +67,7 @@ export class AppModule {
         WebhookDeliveriesController,
         HlsController,
         StoryboardController,
+        ...demoControllers(config),
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

@@ -170,6 +170,13 @@ export const configSchema = z.object({
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       }
     }),
+  /** The demo page (/demo) and its upload-token route (src/demo); unset: on everywhere but production. */
+  DEMO_ENABLED: bool.optional(),
+  /**
+   * A file holding the API key (`ik_…`) of the tenant the demo uploads as: its upload tokens are
+   * that tenant's. Read on each token request, so a dev stack may write it after the API starts.
+   */
+  DEMO_API_KEY_FILE: z.string().optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
