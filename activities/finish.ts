@@ -35,7 +35,7 @@ export function finishActivities({ uploads, storage, metrics }: ActivityDeps) {
         await storage.delete(objectKeys.original(upload.tenantId, upload.id));
       }
       activityLog().info('upload finished', { ...about(upload), status: input.status, error: input.error?.code });
-      if (input.status === 'ready') metrics?.uploadReady(upload);
+      metrics?.uploadFinished(upload, input.status);
     },
 
     /**
@@ -54,6 +54,7 @@ export function finishActivities({ uploads, storage, metrics }: ActivityDeps) {
         code: 'UPLOAD_EXPIRED',
         message: 'No upload was completed before expiresAt',
       });
+      metrics?.uploadFinished(upload, 'expired');
       activityLog().info('upload expired', about(upload));
     },
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { MediaKind, Upload } from '../../database/entities/upload.entity';
+import type { MediaKind, Upload, UploadStatus } from '../../database/entities/upload.entity';
 import { mediaFailureLabels } from './media-failures';
 import { scratchUsage } from './scratch-usage';
 
@@ -11,6 +11,7 @@ const UPLOAD_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600,
 export type StepOutcome = 'success' | 'rejected' | 'retried_failure' | 'cancelled';
 export type ScanVerdict = 'clean' | 'infected' | 'limit' | 'encrypted';
 export type AttemptOutcome = 'delivered' | 'will_retry' | 'failed';
+export type FinishedStatus = Extract<UploadStatus, 'ready' | 'rejected' | 'failed' | 'expired'>;
 
 /** A worker process's metrics, served on WORKER_HTTP_PORT with /livez and /readyz. */
 export class WorkerMetrics {
@@ -49,6 +50,13 @@ export class WorkerMetrics {
     name: 'intake_webhook_attempts_total',
     help: 'Webhook delivery attempts by outcome: delivered, will_retry, failed (no attempt follows)',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly uploadsFinished = new Counter({
+    name: 'intake_uploads_finished_total',
+    help: 'Uploads that ended, by status (ready, rejected, failed, expired) and media kind',
+    labelNames: ['status', 'kind'] as const,
     registers: [this.registry],
   });
 
@@ -92,10 +100,11 @@ export class WorkerMetrics {
     this.webhookAttempts.inc({ outcome });
   }
 
-  /** The upload just became ready: how long since its bytes were complete. */
-  uploadReady(upload: Pick<Upload, 'completedAt' | 'kind'>, now = new Date()): void {
-    if (!upload.completedAt) return;
+  /** The upload just ended; a ready one also adds how long it took since its bytes were complete. */
+  uploadFinished(upload: Pick<Upload, 'completedAt' | 'kind'>, status: FinishedStatus, now = new Date()): void {
     const kind: MediaKind | 'unknown' = upload.kind ?? 'unknown';
+    this.uploadsFinished.inc({ status, kind });
+    if (status !== 'ready' || !upload.completedAt) return;
     this.uploadProcessing.observe({ kind }, Math.max(0, (now.getTime() - upload.completedAt.getTime()) / 1000));
   }
 }
