@@ -29,6 +29,8 @@ export class MetricsController {
   @Get()
   async scrape(@Res() res: Response): Promise<void> {
     const body = await this.metrics.registry.metrics();
-    res.status(200).type(this.metrics.registry.contentType).send(body);
+    // end(), not send(): Express would rewrite the exposition format's content type.
+    res.status(200).setHeader('Content-Type', this.metrics.registry.contentType);
+    res.end(body);
   }
 }
