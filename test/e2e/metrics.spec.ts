@@ -173,6 +173,18 @@ describe('metrics and worker health on the real stack', () => {
     expect(valueOf(apiText, 'intake_webhook_endpoints', { state: 'healthy' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('METRICS_ENABLED=false: no /metrics, and uploads are created as before', async () => {
+    const off = await startApi({ ADMIN_TOKEN, METRICS_TOKEN, METRICS_ENABLED: 'false' }, 'api-metrics-off');
+    try {
+      const res = await fetch(`${off.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect([res.status, ((await res.json()) as any).error.code]).toEqual([404, 'NOT_FOUND']);
+      const created = await new ApiClient(off.url, tenant.apiKey).post('/v1/uploads', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10 });
+      expect(created.status).toBe(201);
+    } finally {
+      await off.proc.kill('SIGTERM');
+    }
+  });
+
   it("serves the Temporal SDK's metrics that the dashboard uses on TEMPORAL_METRICS_PORT", async () => {
     const names = new Set(samples(await (await fetch(sdkUrl)).text()).map((s) => s.name));
     expect(TEMPORAL_SDK_METRICS.filter((name) => !names.has(name))).toEqual([]);

@@ -75,8 +75,8 @@ describe('worker readiness', () => {
     expect([ready, body.status, body.error]).toEqual([false, 'draining', { code: 'DEPENDENCY_UNAVAILABLE', message: 'Not ready: draining' }]);
   });
 
-  it('counts a missing scratch directory as no room', async () => {
+  it('is not ready without its scratch directory', async () => {
     const { ready, body } = await new WorkerReadiness(probes({ workDir: '/nonexistent/intake-work' })).check();
-    expect([ready, (body.checks as Record<string, unknown>).disk]).toEqual([false, 'low']);
+    expect([ready, (body.checks as Record<string, unknown>).disk]).toEqual([false, 'missing']);
   });
 });

@@ -1,4 +1,5 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/config';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
@@ -26,6 +27,8 @@ export async function startWorkerEndpoints(deps: {
 }): Promise<WorkerEndpoints> {
   const { config, connection, workers, metrics, logger } = deps;
   if (!config.WORKER_HTTP_PORT) return { close: async () => undefined };
+  // Sessions create it on first use; readiness measures its file system from the start.
+  await mkdir(config.WORK_DIR, { recursive: true });
   const readiness = new WorkerReadiness({
     temporal: async () => {
       const reply = await connection.withDeadline(Date.now() + TEMPORAL_PROBE_MS, () => connection.healthService.check({}));

@@ -41,7 +41,7 @@ export class WorkerReadiness {
       draining: this.draining,
       temporal,
       workers: states.length > 0 && states.every((s) => s === 'RUNNING') ? 'running' : states.join(',') || 'none',
-      disk: freeBytes !== null && freeBytes >= this.probes.minFreeBytes ? 'ok' : 'low',
+      disk: freeBytes === null ? 'missing' : freeBytes >= this.probes.minFreeBytes ? 'ok' : 'low',
     };
     const failing = [
       ...(checks.draining ? ['draining'] : []),
