@@ -143,7 +143,8 @@ describe('metrics and worker health on the real stack', () => {
   it("the worker's steps, scans, bytes, outcomes and webhook attempts moved by exactly these uploads", async () => {
     for (const id of ready) expect((await webhookFor(receiver, id)).body.data.status).toBe('ready');
     const bytes = (await Promise.all(images.map((f) => stat(f)))).reduce((sum, s) => sum + s.size, 0);
-    // This spec's worker is the only one polling: every count is this spec's uploads'.
+    // This spec's worker is the only one polling (e2e files run one at a time, as webhook-ssrf.spec
+    // relies on too): every count is this spec's uploads'.
     const text = await eventually(
       async () => {
         const t = await scrape(`${workerUrl}/metrics`);
