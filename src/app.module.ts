@@ -13,6 +13,7 @@ import { DatabaseModule } from './database/database.module';
 import { demoControllers } from './demo/demo-routes';
 import { HealthController } from './health/health.controller';
 import { LiveStatusModule } from './live-status/live-status.module';
+import { MetricsModule } from './observability/metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
@@ -51,6 +52,7 @@ export class AppModule {
         TemporalModule,
         RateLimitModule.forRoot(logger),
         LiveStatusModule.forRoot(logger),
+        MetricsModule.forApi(config),
       ],
       controllers: [
         HealthController,

@@ -179,6 +179,7 @@ start_temporal() {
   start_bg temporal "$RUN_DIR/temporal.log" temporal server start-dev \
     --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
     --db-filename "$RUN_DIR/temporal.db" --namespace "${TEMPORAL_NAMESPACE:-default}" --log-level warn \
+    --metrics-port "${TEMPORAL_SERVER_METRICS_PORT:-0}" \
     --dynamic-config-value system.enableActivityEagerExecution=true \
     "${TEMPORAL_DISPATCH_CONFIG[@]}" "${registered[@]}"
   wait_ready temporal temporal_serving

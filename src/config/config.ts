@@ -121,6 +121,16 @@ export const configSchema = z.object({
    * throw after the bytes are stored, as a crash between storing and signalling would.
    */
   TUS_TEST_FAILING_FINISH_HOOKS: z.coerce.number().int().min(0).default(0),
+  /** Prometheus metrics (docs/metrics.md); false: no registry is built and nothing is counted. */
+  METRICS_ENABLED: bool.default(true),
+  /** Bearer token GET /metrics on the API requires; unset: open (bind the API to a private address). */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** The worker's /livez, /readyz and /metrics port; 0 (default): none, so several workers share a host freely. */
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** The Temporal SDK's own Prometheus exporter (worker); 0: off. */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** /readyz fails when the scratch disk (WORK_DIR) has less free space than this. */
+  WORKER_MIN_FREE_DISK_MB: z.coerce.number().int().min(0).default(1024),
   /** Namespaces Intake's Redis keys, so stacks sharing one Redis never share counters. */
   REDIS_KEY_PREFIX: z.string().min(1).max(100).default('intake'),
   /** Per tenant, unless its policy sets rateLimit: requests per window, across all its credentials. */
