@@ -3,6 +3,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { MediaModule } from './media/media.module';
+import { MetricsModule } from './observability/metrics/metrics.module';
 import { TracingModule } from './observability/tracing/tracing.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
@@ -20,7 +21,15 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule, TracingModule.forRoot('intake-worker'), TemporalModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        StorageModule,
+        MediaModule,
+        TracingModule.forRoot('intake-worker'),
+        TemporalModule,
+        MetricsModule.forWorker(config),
+      ],
       providers: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
       exports: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
     };

@@ -23,6 +23,10 @@ import { VideoTranscoder } from './media/video-transcoder';
 import { ClamdScanner, ClamdUnavailableError } from './scanning/clamd-scanner';
 import { ObjectStorage } from './storage/object-storage';
 import { installTemporalRuntime } from './temporal/runtime-logger';
+import { startWorkerEndpoints } from './observability/health/worker-endpoints';
+import { activityMetricsInterceptor } from './observability/metrics/activity-metrics.interceptor';
+import { WORKER_METRICS } from './observability/metrics/metrics.tokens';
+import type { WorkerMetrics } from './observability/metrics/worker-metrics';
 import { workflowSource } from './temporal/workflow-bundle';
 import { TRACING } from './observability/tracing/tracing.module';
 import { tracingWorkerParts } from './observability/tracing/temporal-tracing';
@@ -42,11 +46,12 @@ const SESSION_MAX_IDLE_MS = 15 * 60 * 1000;
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
-  installTemporalRuntime(logger, config.LOG_LEVEL);
+  installTemporalRuntime(logger, config.LOG_LEVEL, config.TEMPORAL_METRICS_PORT ? `${config.HOST}:${config.TEMPORAL_METRICS_PORT}` : undefined);
 
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: new NestPinoLogger(logger),
   });
+  const metrics = app.get<WorkerMetrics | null>(WORKER_METRICS);
   const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const slots: Record<WorkspaceRole, number> = {
     uploads: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
@@ -72,6 +77,7 @@ async function main() {
     webhookEvents: app.get(WebhookPublisher),
     deliveryAttempts: app.get(DeliveryAttempts),
     sessions,
+    metrics,
   });
   const sessionSteps = pick(activities, SESSION_ACTIVITIES);
   const { ingestOriginal } = activities;
@@ -92,11 +98,12 @@ async function main() {
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const tracing = tracingWorkerParts(app.get(TRACING));
+  const activityInterceptors = [...(metrics ? [activityMetricsInterceptor(metrics)] : []), ...tracing.activity];
   const common = {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     shutdownGraceTime: '20s',
-    interceptors: { activity: tracing.activity },
+    interceptors: { activity: activityInterceptors },
     sinks: tracing.sinks,
   } as const;
   // Bundled once for every worker that runs workflows (a transcode-only process runs none).
@@ -149,12 +156,14 @@ async function main() {
     );
   }
 
+  const endpoints = await startWorkerEndpoints({ config, connection, workers, metrics, logger });
   logger.info({ queues: config.WORKER_QUEUES, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
   // The SDK drains every worker on SIGINT/SIGTERM; run() resolves once they have stopped.
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     clearInterval(reaper);
+    await endpoints.close();
     await sessions.closeAll();
     await connection.close();
     await app.close();
