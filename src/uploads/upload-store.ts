@@ -5,7 +5,19 @@ import { MediaKind, Upload, UploadStage, UploadStatus } from '../database/entiti
 import { KeysetPosition, positionAt } from '../common/keyset-cursor';
 import type { TenantPolicy } from '../tenants/tenant-policy';
 
-export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId'>;
+/** A rendition to record; `generation` is the one the writing run builds (absent: the first, 0). */
+export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId' | 'generation'> & { generation?: number };
+
+/**
+ * Where an output write may land: the generation a rerun builds beside the served one (status
+ * stays `ready`), or the current one while the upload is processing. Anything else (an attempt of
+ * an earlier run, an upload that ended) is fenced off. $1 is the upload, $2 the generation.
+ */
+export const OPEN_GENERATION = `((u.status = 'processing' AND u.next_generation IS NULL AND u.generation = $2)
+  OR (u.status = 'ready' AND u.next_generation = $2))`;
+
+/** The outputs an upload serves: its current generation's, none once it failed. */
+const SERVED = `o.generation = u.generation AND u.status <> 'failed'`;
 
 /** What a new upload needs; the rest starts as "awaiting upload, nothing known yet". */
 export type NewUpload = Pick<Upload, 'id' | 'tenantId' | 'filename' | 'contentType' | 'size' | 'maxSize' | 'expiresAt'> &
@@ -49,6 +61,8 @@ export class UploadStore {
       clientMetadata: null,
       errorCode: null,
       errorMessage: null,
+      generation: 0,
+      nextGeneration: null,
       ...upload,
     };
   }
@@ -138,8 +152,12 @@ export class UploadStore {
     return this.uploads.findOneBy({ id, tenantId });
   }
 
-  listOutputs(uploadId: string): Promise<UploadOutput[]> {
-    return this.outputs.find({ where: { uploadId }, order: { name: 'ASC' } });
+  /** The outputs the upload serves, or with `generation`, that generation's (a rerun's own). */
+  listOutputs(uploadId: string, generation?: number): Promise<UploadOutput[]> {
+    const qb = this.outputs.createQueryBuilder('o').innerJoin(Upload, 'u', 'u.id = o.upload_id').where('o.upload_id = :uploadId', { uploadId });
+    if (generation === undefined) qb.andWhere(SERVED);
+    else qb.andWhere('o.generation = :generation', { generation });
+    return qb.orderBy('o.name', 'ASC').getMany();
   }
 
   /** awaiting_upload -> processing; returns false when the upload had already left that state. */
@@ -182,21 +200,104 @@ export class UploadStore {
    */
   async upsertOutput(uploadId: string, output: NewOutput): Promise<{ written: boolean; replacedKey: string | null }> {
     const rows: Array<{ written: string | number; replaced: string | null }> = await this.outputs.query(
-      `WITH old AS (SELECT object_key FROM upload_outputs WHERE upload_id = $1 AND name = $2),
+      `WITH old AS (SELECT object_key FROM upload_outputs WHERE upload_id = $1 AND generation = $2 AND name = $3),
        ins AS (
-         INSERT INTO upload_outputs (upload_id, name, object_key, content_type, size, width, height)
-         SELECT u.id, $2, $3, $4, $5, $6, $7 FROM uploads u WHERE u.id = $1 AND u.status = 'processing'
-         ON CONFLICT (upload_id, name) DO UPDATE SET object_key = EXCLUDED.object_key,
+         INSERT INTO upload_outputs (upload_id, generation, name, object_key, content_type, size, width, height)
+         SELECT u.id, $2, $3, $4, $5, $6, $7, $8 FROM uploads u WHERE u.id = $1 AND ${OPEN_GENERATION}
+         ON CONFLICT (upload_id, generation, name) DO UPDATE SET object_key = EXCLUDED.object_key,
            content_type = EXCLUDED.content_type, size = EXCLUDED.size, width = EXCLUDED.width, height = EXCLUDED.height
          RETURNING id)
        SELECT (SELECT count(*) FROM ins) AS written, (SELECT object_key FROM old) AS replaced`,
-      [uploadId, output.name, output.objectKey, output.contentType, output.size, output.width, output.height],
+      [uploadId, output.generation ?? 0, output.name, output.objectKey, output.contentType, output.size, output.width, output.height],
     );
     const written = Number(rows[0]?.written ?? 0) > 0;
     return { written, replacedKey: written ? (rows[0]?.replaced ?? null) : null };
   }
 
-  /** A rejected or failed upload lists no outputs. */
+  /**
+   * A retry takes a failed upload up again: processing, its error cleared, and what it kept
+   * (outputs, video pieces) moved to a new generation with the same objects, so attempts of the
+   * failed run are fenced off. The new generation, or null when the upload was not `failed`.
+   */
+  async reopenFailed(id: string): Promise<number | null> {
+    return this.dataSource.transaction(async (tx) => {
+      const rows: Array<{ generation: number; previous: number }> = await tx.query(
+        `WITH old AS (SELECT generation FROM uploads WHERE id = $1 AND status = 'failed' FOR UPDATE),
+         up AS (UPDATE uploads u SET status = 'processing', stage = 'processing', progress = 0, error_code = NULL,
+             error_message = NULL, generation = GREATEST(u.generation, COALESCE(u.next_generation, 0)) + 1,
+             next_generation = NULL, updated_at = now()
+           FROM old WHERE u.id = $1 RETURNING u.generation, old.generation AS previous)
+         SELECT generation, previous FROM up`,
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      for (const table of ['upload_outputs', 'video_pieces']) {
+        await tx.query(`DELETE FROM ${table} WHERE upload_id = $1 AND generation <> $2`, [id, row.previous]);
+        await tx.query(`UPDATE ${table} SET generation = $2 WHERE upload_id = $1`, [id, row.generation]);
+      }
+      return row.generation;
+    });
+  }
+
+  /**
+   * A reprocess starts building a new generation beside the served one (the upload stays `ready`);
+   * an abandoned earlier one is superseded. The new generation, or null when the upload is not ready.
+   */
+  async beginReprocess(id: string): Promise<number | null> {
+    const rows: Array<{ next_generation: number }> = await this.dataSource.query(
+      `WITH up AS (UPDATE uploads SET next_generation = GREATEST(generation, COALESCE(next_generation, 0)) + 1
+         WHERE id = $1 AND status = 'ready' RETURNING next_generation)
+       SELECT next_generation FROM up`,
+      [id],
+    );
+    return rows[0]?.next_generation ?? null;
+  }
+
+  /**
+   * The reprocess is complete: in one transaction the upload serves `generation` and every other
+   * generation's rows go (their objects are then unreferenced). True also when already swapped;
+   * false when fenced off (the upload was deleted or another reprocess took over).
+   */
+  async promoteGeneration(id: string, generation: number): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      const swapped: unknown[] = await tx.query(
+        `WITH up AS (UPDATE uploads SET generation = $2, next_generation = NULL, updated_at = now()
+           WHERE id = $1 AND status = 'ready' AND next_generation = $2 RETURNING id)
+         SELECT id FROM up`,
+        [id, generation],
+      );
+      if (!swapped.length) {
+        const now: Array<{ generation: number }> = await tx.query(`SELECT generation FROM uploads WHERE id = $1`, [id]);
+        return now[0]?.generation === generation;
+      }
+      for (const table of ['upload_outputs', 'video_pieces']) {
+        await tx.query(`DELETE FROM ${table} WHERE upload_id = $1 AND generation <> $2`, [id, generation]);
+      }
+      return true;
+    });
+  }
+
+  /** A reprocess that failed: its partial generation goes, the served one stays as it was. */
+  async discardGeneration(id: string, generation: number): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(`UPDATE uploads SET next_generation = NULL WHERE id = $1 AND next_generation = $2`, [id, generation]);
+      for (const table of ['upload_outputs', 'video_pieces']) {
+        await tx.query(`DELETE FROM ${table} WHERE upload_id = $1 AND generation = $2`, [id, generation]);
+      }
+    });
+  }
+
+  /** Every object key a row of the upload still names (any generation): the rest of its outputs/ is garbage. */
+  async referencedKeys(id: string): Promise<Set<string>> {
+    const rows: Array<{ object_key: string }> = await this.dataSource.query(
+      `SELECT object_key FROM upload_outputs WHERE upload_id = $1 UNION SELECT object_key FROM video_pieces WHERE upload_id = $1`,
+      [id],
+    );
+    return new Set(rows.map((r) => r.object_key));
+  }
+
+  /** A rejected upload (or a failed one, on deletion) keeps no outputs. */
   async deleteOutputs(uploadId: string): Promise<void> {
     await this.outputs.delete({ uploadId });
     // A segmented transcode's pieces are part of the `hls` output.
@@ -235,7 +336,13 @@ export class UploadStore {
   async listOutputsOf(uploadIds: string[]): Promise<Map<string, UploadOutput[]>> {
     const byUpload = new Map<string, UploadOutput[]>(uploadIds.map((id) => [id, []]));
     if (!uploadIds.length) return byUpload;
-    const rows = await this.outputs.find({ where: { uploadId: In(uploadIds) }, order: { name: 'ASC' } });
+    const rows = await this.outputs
+      .createQueryBuilder('o')
+      .innerJoin(Upload, 'u', 'u.id = o.upload_id')
+      .where('o.upload_id IN (:...uploadIds)', { uploadIds })
+      .andWhere(SERVED)
+      .orderBy('o.name', 'ASC')
+      .getMany();
     for (const row of rows) byUpload.get(row.uploadId)?.push(row);
     return byUpload;
   }
