@@ -13,6 +13,7 @@ import type { VideoTranscoder } from '../src/media/video-transcoder';
 import type { VideoLimitSettings } from '../src/media/video-limits';
 import type { ClamdScanner } from '../src/scanning/clamd-scanner';
 import type { ObjectStorage } from '../src/storage/object-storage';
+import type { UploadReruns } from '../src/admin/upload-reruns';
 import type { UploadStore } from '../src/uploads/upload-store';
 import type { DeliveryAttempts } from '../src/webhooks/delivery-attempts';
 import type { WebhookPublisher } from '../src/webhooks/event-publisher';
@@ -48,6 +49,8 @@ export interface ActivityDeps {
   /** Records an upload's change as a webhook event and starts its delivery. */
   webhookEvents: WebhookPublisher;
   deliveryAttempts: DeliveryAttempts;
+  /** Starts admin reruns (a bulk rerun's pages). */
+  reruns: UploadReruns;
   /** This worker's local copies of originals (one read per upload per worker). */
   sessions: WorkspaceSessions;
 }

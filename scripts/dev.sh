@@ -50,7 +50,7 @@ wait_ready api http_ok "$API_URL/health"
 # transcode one owns the CPU for video, about one job per core. Neither has a port to probe; the
 # wait loop below notices if one dies.
 TRANSCODE_CONCURRENCY=${TRANSCODE_CONCURRENCY:-$(nproc)}
-WORKER_QUEUES=uploads,webhooks start_bg worker "$RUN_DIR/worker.log" node dist/src/worker.js
+WORKER_QUEUES=uploads,webhooks,backfill start_bg worker "$RUN_DIR/worker.log" node dist/src/worker.js
 WORKER_QUEUES=transcode WORKER_MAX_CONCURRENT_TRANSCODES=$TRANSCODE_CONCURRENCY \
   start_bg transcoder "$RUN_DIR/transcoder.log" node dist/src/worker.js
 

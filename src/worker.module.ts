@@ -5,6 +5,7 @@ import { DatabaseModule } from './database/database.module';
 import { MediaModule } from './media/media.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
+import { UploadReruns } from './admin/upload-reruns';
 import { TenantStore } from './tenants/tenant-store';
 import { UploadStore } from './uploads/upload-store';
 import { VideoPieceStore } from './uploads/video-piece-store';
@@ -20,8 +21,8 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule, TemporalModule],
-      providers: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
-      exports: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
+      providers: [UploadStore, TenantStore, VideoPieceStore, UploadReruns, ...webhookProviders],
+      exports: [UploadStore, TenantStore, VideoPieceStore, UploadReruns, ...webhookProviders],
     };
   }
 }
