@@ -86,7 +86,7 @@ describe('admin retry (HTTP API + worker processes)', () => {
     expect(rerun.runId).not.toBe(firstRun.runId);
     const history = await handle.fetchHistory();
     const scheduled = new Set((history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
-    expect([...scheduled].sort()).toEqual(['assembleVideo', 'ingestOriginal', 'splitVideo', 'transcodeSegment']);
+    expect([...scheduled].sort()).toEqual(['assembleVideo', 'dropUnreferencedOutputs', 'ingestOriginal', 'splitVideo', 'transcodeSegment']);
 
     const after = await probe.outputs(id);
     expect(Object.keys(after.keys).sort()).toEqual(['optimized', 'poster', 'thumbnail']);
