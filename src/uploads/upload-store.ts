@@ -103,7 +103,7 @@ export class UploadStore {
   }
 
   /**
-   * Bytes a tenant holds: sources and outputs of uploads being processed or ready, plus the
+   * Bytes a tenant holds: sources and served outputs of uploads being processed or ready, plus the
    * declared size of uploads still awaiting their bytes. `excluding` leaves one upload out (verify
    * weighs an upload's actual size against the rest).
    */
@@ -116,7 +116,7 @@ export class UploadStore {
       `SELECT
          COALESCE((SELECT sum(COALESCE(size, 0)) FROM uploads
                    WHERE tenant_id = $1 AND status IN ${HOLDS_STORAGE} AND id IS DISTINCT FROM $2::uuid), 0)
-       + COALESCE((SELECT sum(o.size) FROM upload_outputs o JOIN uploads u ON u.id = o.upload_id
+       + COALESCE((SELECT sum(o.size) FROM upload_outputs o JOIN uploads u ON u.id = o.upload_id AND o.generation = u.generation
                    WHERE u.tenant_id = $1 AND u.status IN ${HOLDS_STORAGE} AND u.id IS DISTINCT FROM $2::uuid), 0) AS used`,
       [tenantId, excluding ?? null],
     );
