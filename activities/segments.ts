@@ -8,7 +8,7 @@ import type { ActivityDeps } from './deps';
 import { type PreviewStepInput, wanted } from './previews';
 import { OPTIMIZED } from './process';
 import { buildingGeneration } from '../src/database/entities/upload.entity';
-import { about, activityLog, attemptKey, publishOutput, rejectUnreadableMedia, uploadEnded, withLocalCopy } from './support';
+import { about, activityLog, publishOutput, rejectUnreadableMedia, uploadEnded, withLocalCopy } from './support';
 
 /** What splitting decided: the segments (in S3), the ladder, and the rotation the segments lost. */
 export interface SegmentPlan {
@@ -95,11 +95,14 @@ export function segmentActivities(deps: ActivityDeps) {
               onProgress: (f) => (fraction = f),
             })
             .catch(rejectUnreadableMedia);
-          // Keys of this attempt and run: a retry never overwrites what an earlier attempt recorded.
+          // Keys of this run (its generation) and attempt: a retry or a rerun never overwrites what
+          // an earlier attempt recorded.
           const generation = buildingGeneration(upload);
+          const { activityId, attempt } = ctx.info;
           const stored = [];
           for (const piece of encoded) {
-            const key = objectKeys.output(upload.tenantId, uploadId, `hls/${piece.name}/${attemptKey(upload, `${String(segment.index).padStart(5, '0')}.ts`)}`);
+            const file = `${String(segment.index).padStart(5, '0')}.${activityId}.${attempt}.ts`;
+            const key = objectKeys.output(upload.tenantId, uploadId, `hls/g${generation}/${piece.name}/${file}`);
             await storage.uploadFile(key, piece.file, 'video/mp2t');
             stored.push({ ...piece, key });
           }

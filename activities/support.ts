@@ -104,7 +104,7 @@ export interface RenderedOutput {
  * An object key of this attempt's own: the generation (a new one per run, see reruns) and the
  * activity's id and attempt, so no run or attempt ever writes over another's object.
  */
-export function attemptKey(upload: Pick<Upload, 'generation' | 'nextGeneration'>, file: string): string {
+function attemptKey(upload: Pick<Upload, 'generation' | 'nextGeneration'>, file: string): string {
   const { activityId, attempt } = Context.current().info;
   return `g${buildingGeneration(upload)}/${activityId}.${attempt}/${file}`;
 }
