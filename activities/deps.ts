@@ -18,6 +18,7 @@ import type { UploadStore } from '../src/uploads/upload-store';
 import type { DeliveryAttempts } from '../src/webhooks/delivery-attempts';
 import type { WebhookPublisher } from '../src/webhooks/event-publisher';
 import type { WorkspaceSessions } from '../src/workspaces/workspace-sessions';
+import type { WorkerMetrics } from '../src/observability/metrics/worker-metrics';
 
 /** Everything the activities touch, injected so each can be built against real or test parts. */
 export interface ActivityDeps {
@@ -53,4 +54,6 @@ export interface ActivityDeps {
   reruns: UploadReruns;
   /** This worker's local copies of originals (one read per upload per worker). */
   sessions: WorkspaceSessions;
+  /** Scan verdicts, bytes read, processing times; absent (tests) or null (METRICS_ENABLED=false): not counted. */
+  metrics?: WorkerMetrics | null;
 }

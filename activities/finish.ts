@@ -7,7 +7,7 @@ import type { ActivityDeps } from './deps';
 import { about, activityLog } from './support';
 
 /** Terminal bookkeeping: the final status, and what storage keeps (or not) of the upload. */
-export function finishActivities({ uploads, storage }: ActivityDeps) {
+export function finishActivities({ uploads, storage, metrics }: ActivityDeps) {
   /** Bookkeeping on a row that is gone would retry forever: that is a bug, not an outage. */
   async function getUpload(uploadId: string) {
     const upload = await uploads.findById(uploadId);
@@ -36,6 +36,7 @@ export function finishActivities({ uploads, storage }: ActivityDeps) {
         await storage.delete(objectKeys.original(upload.tenantId, upload.id));
       }
       activityLog().info('upload finished', { ...about(upload), status: input.status, error: input.error?.code });
+      metrics?.uploadFinished(upload, input.status);
     },
 
     /**
@@ -54,6 +55,7 @@ export function finishActivities({ uploads, storage }: ActivityDeps) {
         code: 'UPLOAD_EXPIRED',
         message: 'No upload was completed before expiresAt',
       });
+      metrics?.uploadFinished(upload, 'expired');
       activityLog().info('upload expired', about(upload));
     },
 

@@ -5,6 +5,7 @@ import { objectKeys } from '../src/storage/object-keys';
 import { readOriginal } from '../src/workspaces/read-original';
 import type { WorkspaceRole } from '../src/workspaces/workspace-sessions';
 import { TASK_QUEUES } from '../workflows/contract';
+import type { ScanVerdict } from '../src/observability/metrics/worker-metrics';
 import type { ActivityDeps } from './deps';
 import { about, activityLog, rejection } from './support';
 
@@ -29,6 +30,12 @@ export function rejectionForFinding(signature: string): ErrorCode {
   return ErrorCode.INFECTED;
 }
 
+/** The scan verdict label for each finding's rejection (see rejectionForFinding). */
+const VERDICTS: Partial<Record<ErrorCode, ScanVerdict>> = {
+  [ErrorCode.SCAN_LIMIT_EXCEEDED]: 'limit',
+  [ErrorCode.ENCRYPTED_CONTENT]: 'encrypted',
+};
+
 function roleOf(taskQueue: string): WorkspaceRole {
   if (taskQueue === TASK_QUEUES.transcode) return 'transcode';
   return taskQueue === TASK_QUEUES.backfill ? 'backfill' : 'uploads';
@@ -43,7 +50,7 @@ function roleOf(taskQueue: string): WorkspaceRole {
  * If this worker dies later, the workflow calls this again on the shared queue: another worker
  * downloads the immutable original and checks it against the recorded hash, and need not scan again.
  */
-export function ingestActivities({ uploads, storage, scanner, sessions, config }: ActivityDeps) {
+export function ingestActivities({ uploads, storage, scanner, sessions, config, metrics }: ActivityDeps) {
   return {
     /**
      * `keepLocalCopy: false` (no steps follow, e.g. a document): the copy is freed right away.
@@ -66,6 +73,7 @@ export function ingestActivities({ uploads, storage, scanner, sessions, config }
       // verify recorded the size of every upload it passed (declared, or measured when none was).
       const size = upload.size ?? upload.maxSize;
       if (size > config.SCAN_MAX_BYTES) {
+        metrics?.scanned('limit');
         throw rejection(
           ErrorCode.SCAN_LIMIT_EXCEEDED,
           `File is ${size} bytes; the virus scanner vouches for at most ${config.SCAN_MAX_BYTES}`,
@@ -91,6 +99,7 @@ export function ingestActivities({ uploads, storage, scanner, sessions, config }
             onScanProgress: (scanned) => ctx.heartbeat({ ...progress, scanned }),
           });
           const { bytes, sha256 } = read;
+          metrics?.originalRead(bytes, scan);
           if (bytes !== upload.size || (upload.sha256 !== null && upload.sha256 !== sha256)) {
             throw ApplicationFailure.nonRetryable(
               `the original read back as ${bytes} bytes with another hash than the one scanned`,
@@ -103,9 +112,11 @@ export function ingestActivities({ uploads, storage, scanner, sessions, config }
             await storage.move(objectKeys.original(upload.tenantId, upload.id), objectKeys.quarantine(upload.tenantId, upload.id));
             activityLog().warn('upload infected, quarantined', { ...about(upload), signature });
             const code = rejectionForFinding(signature);
+            metrics?.scanned(VERDICTS[code] ?? 'infected');
             throw rejection(code, `Virus scanner found: ${signature}`, { signatures: result.signatures });
           }
           if (scan) {
+            metrics?.scanned('clean');
             await uploads.setSha256(uploadId, sha256);
             activityLog().info('upload scanned clean', { ...about(upload), bytes, sha256 });
           }

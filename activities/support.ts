@@ -7,6 +7,7 @@ import { objectKeys } from '../src/storage/object-keys';
 import { WORKSPACE_LOST } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
 import { MediaRejection, mediaRejectionCode } from '../src/media/media-errors';
+import { withMediaError } from '../src/observability/metrics/media-failures';
 import { WorkspaceLostError, WorkspaceSession, WorkspaceSessions } from '../src/workspaces/workspace-sessions';
 
 /**
@@ -45,7 +46,7 @@ export function asMediaRejection(err: unknown): ApplicationFailure | undefined {
   if (!code) return undefined;
   const { message, detail } = err as MediaRejection;
   if (detail) activityLog().info('media tool refused the file', { code, detail });
-  return rejection(code, message);
+  return withMediaError(rejection(code, message), err);
 }
 
 const HEARTBEAT_MS = 5_000;

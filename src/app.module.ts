@@ -12,8 +12,10 @@ import { LOGGER } from './common/logger';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { demoControllers } from './demo/demo-routes';
 import { HealthController } from './health/health.controller';
 import { LiveStatusModule } from './live-status/live-status.module';
+import { MetricsModule } from './observability/metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
@@ -52,6 +54,7 @@ export class AppModule {
         TemporalModule,
         RateLimitModule.forRoot(logger),
         LiveStatusModule.forRoot(logger),
+        MetricsModule.forApi(config),
       ],
       controllers: [
         HealthController,
@@ -69,6 +72,7 @@ export class AppModule {
         HlsController,
         StoryboardController,
         AdminUploadsController,
+        ...demoControllers(config),
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

@@ -12,6 +12,9 @@ import { NestPinoLogger, createLogger } from './common/logger';
 import { assignRequestId } from './common/request-id';
 import { validationError } from './common/validation';
 import { loadConfig } from './config/config';
+import type { ApiMetrics } from './observability/metrics/api-metrics';
+import { recordHttpMetrics } from './observability/metrics/http-metrics';
+import { API_METRICS } from './observability/metrics/metrics.tokens';
 import { TUS_PATH, TusEndpoint } from './tus/tus-endpoint';
 
 let logger: Logger | undefined;
@@ -24,6 +27,9 @@ async function main() {
     // Our own parser, so body errors get stable codes and catalogue messages (Nest drops the cause).
     bodyParser: false,
   });
+  // Before CORS, so preflights are counted too; it only watches for each response's end.
+  const metrics = app.get<ApiMetrics | null>(API_METRICS);
+  if (metrics) app.use(recordHttpMetrics(metrics, [TUS_PATH]));
   // First, so preflights (tus's included) are answered before anything else looks at the request.
   app.enableCors(corsOptions(config.CORS_ORIGINS));
   app.use(assignRequestId);

@@ -3,6 +3,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { MediaModule } from './media/media.module';
+import { MetricsModule } from './observability/metrics/metrics.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { UploadReruns } from './admin/upload-reruns';
@@ -20,7 +21,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule, TemporalModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule, TemporalModule, MetricsModule.forWorker(config)],
       providers: [UploadStore, TenantStore, VideoPieceStore, UploadReruns, ...webhookProviders],
       exports: [UploadStore, TenantStore, VideoPieceStore, UploadReruns, ...webhookProviders],
     };

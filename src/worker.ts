@@ -26,6 +26,10 @@ import { VideoTranscoder } from './media/video-transcoder';
 import { ClamdScanner, ClamdUnavailableError } from './scanning/clamd-scanner';
 import { ObjectStorage } from './storage/object-storage';
 import { installTemporalRuntime } from './temporal/runtime-logger';
+import { startWorkerEndpoints } from './observability/health/worker-endpoints';
+import { activityMetricsInterceptor } from './observability/metrics/activity-metrics.interceptor';
+import { WORKER_METRICS } from './observability/metrics/metrics.tokens';
+import type { WorkerMetrics } from './observability/metrics/worker-metrics';
 import { UploadStore } from './uploads/upload-store';
 import { DeliveryAttempts } from './webhooks/delivery-attempts';
 import { WebhookPublisher } from './webhooks/event-publisher';
@@ -49,11 +53,12 @@ function workflowSource(config: AppConfig): Pick<WorkerOptions, 'workflowBundle'
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
-  installTemporalRuntime(logger, config.LOG_LEVEL);
+  installTemporalRuntime(logger, config.LOG_LEVEL, config.TEMPORAL_METRICS_PORT ? `${config.HOST}:${config.TEMPORAL_METRICS_PORT}` : undefined);
 
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: new NestPinoLogger(logger),
   });
+  const metrics = app.get<WorkerMetrics | null>(WORKER_METRICS);
   const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const slots: Record<WorkspaceRole, number> = {
     uploads: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
@@ -81,6 +86,7 @@ async function main() {
     deliveryAttempts: app.get(DeliveryAttempts),
     reruns: app.get(UploadReruns),
     sessions,
+    metrics,
   });
   const sessionSteps = pick(activities, SESSION_ACTIVITIES);
   const { ingestOriginal } = activities;
@@ -100,7 +106,8 @@ async function main() {
   }, 60_000);
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20s' } as const;
+  const activityInterceptors = metrics ? [activityMetricsInterceptor(metrics)] : [];
+  const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20s', interceptors: { activity: activityInterceptors } } as const;
   const workers: Worker[] = [];
   // Per role: the shared queue, where any worker may take an upload on (ingestOriginal), and this
   // worker's own queue, where the steps on its local copies run. Sessions are bounded by the same
@@ -149,12 +156,14 @@ async function main() {
     );
   }
 
+  const endpoints = await startWorkerEndpoints({ config, connection, workers, metrics, logger });
   logger.info({ queues: config.WORKER_QUEUES, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
   // The SDK drains every worker on SIGINT/SIGTERM; run() resolves once they have stopped.
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     clearInterval(reaper);
+    await endpoints.close();
     await sessions.closeAll();
     await connection.close();
     await app.close();

@@ -3,6 +3,7 @@
  * from workflow code (relative imports only — the workflow bundler resolves nothing else).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { MediaKind } from '../src/database/entities/upload.entity';
 
 export const TASK_QUEUES = {
   /**
@@ -139,6 +140,30 @@ export interface UploadProgress {
 
 /** `temporal workflow query --name progress` (or the Temporal UI's Queries tab). */
 export const uploadProgressQuery = defineQuery<UploadProgress>('progress');
+
+/** An upload as its workflow knows it: what `status` answers, without the database. */
+export interface UploadStatusView {
+  uploadId: string;
+  tenantId: string;
+  status: 'awaiting_upload' | 'processing' | TerminalStatus;
+  stage: UploadProgress['stage'];
+  /** Known once verify has read the bytes. */
+  mediaKind: MediaKind | null;
+  error: UploadWorkflowResult['error'];
+  /** 0..100, as in `progress` (which also counts segments). */
+  progress: number;
+}
+
+/** `temporal workflow query --name status`: the upload's status object, from workflow state only. */
+export const uploadStatusQuery = defineQuery<UploadStatusView>('status');
+
+/**
+ * The pipeline's version, a search attribute (PipelineVersion) on every upload it processes, so
+ * operators can find the uploads an older pipeline produced. Bump it when what an upload ends with
+ * changes (new or different outputs, checks or limits), not for refactors: it is how a reprocessing
+ * campaign picks its uploads (`PipelineVersion < N`).
+ */
+export const PIPELINE_VERSION = 1;
 
 /**
  * Thrown (non-retryable) by a step that finds no local copy of its upload on the worker it landed

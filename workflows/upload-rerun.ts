@@ -1,15 +1,8 @@
-import { ApplicationFailure, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, log } from '@temporalio/workflow';
 import type { MediaKind } from '../src/database/entities/upload.entity';
-import {
-  OUTPUT_NAMES,
-  TASK_QUEUES,
-  type UploadProgress,
-  type UploadRerun,
-  type UploadWorkflowInput,
-  type UploadWorkflowResult,
-} from './contract';
+import { OUTPUT_NAMES, TASK_QUEUES, type UploadRerun, type UploadWorkflowInput, type UploadWorkflowResult } from './contract';
 import type { ProcessedOutcome } from './upload.workflow';
+import { type UploadVisibility, summarizedActivities, summarizedLocalActivities } from './visibility';
 
 /**
  * An admin rerun of an upload that ended, as a new run of its workflow (workflow code: deterministic,
@@ -32,18 +25,18 @@ export interface PipelineOptions {
 
 /** The upload workflow's own pipeline, handed in (importing it here would make a cycle). */
 export interface Pipeline {
-  process(uploadId: string, kind: MediaKind, outputs: UploadWorkflowInput['outputs'], progress: UploadProgress, options: PipelineOptions): Promise<void>;
+  process(uploadId: string, kind: MediaKind, outputs: UploadWorkflowInput['outputs'], visibility: UploadVisibility, options: PipelineOptions): Promise<void>;
   outcomeOf(err: unknown): ProcessedOutcome;
 }
 
 // Database bookkeeping: milliseconds, never gives up (as in the upload workflow).
-const bookkeeping = proxyLocalActivities<Activities>({
+const bookkeeping = summarizedLocalActivities({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 // Deleting replaced objects lists and deletes under one prefix: housekeeping, retried a while.
-const housekeeping = proxyActivities<Activities>({
+const housekeeping = summarizedActivities({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
@@ -51,7 +44,7 @@ const housekeeping = proxyActivities<Activities>({
 export async function rerunUpload(
   input: UploadWorkflowInput,
   rerun: UploadRerun,
-  progress: UploadProgress,
+  visibility: UploadVisibility,
   pipeline: Pipeline,
 ): Promise<UploadWorkflowResult> {
   const { uploadId } = input;
@@ -70,8 +63,8 @@ export async function rerunUpload(
 
   let outcome: ProcessedOutcome;
   try {
-    progress.stage = 'processing';
-    await pipeline.process(uploadId, kind, outputs, progress, {
+    visibility.verified(kind);
+    await pipeline.process(uploadId, kind, outputs, visibility, {
       ...(rerun.backfill ? { ingestQueue: TASK_QUEUES.backfill } : {}),
       ...(retry ? { skipMetadata: metadataDone } : { rescan: true }),
     });
@@ -79,22 +72,22 @@ export async function rerunUpload(
   } catch (err) {
     outcome = pipeline.outcomeOf(err);
   }
-  progress.stage = 'done';
 
   if (retry || outcome.status === 'rejected') {
     // A rejected reprocess (e.g. now found infected) ends the upload: its outputs and original go.
     await bookkeeping.finishUpload({ uploadId, status: outcome.status, error: outcome.error });
   } else if (outcome.status === 'failed') {
     // A tool or service fault is ours, not the file's: the upload keeps serving what it had.
+    visibility.finished({ status: 'ready', error: outcome.error });
     await bookkeeping.discardGeneration({ uploadId, generation });
     await housekeeping.dropUnreferencedOutputs({ uploadId });
     throw ApplicationFailure.nonRetryable('Reprocessing kept failing; the upload still serves its previous outputs', 'PROCESSING_FAILED');
   } else if (!(await bookkeeping.promoteGeneration({ uploadId, generation }))) {
     throw ApplicationFailure.nonRetryable('The upload was deleted or reprocessed again meanwhile', 'UPLOAD_ENDED');
   }
+  visibility.finished(outcome);
   // Whatever no row names any more: the replaced generation, a failed run's leftovers.
   if (outcome.status === 'ready') await housekeeping.dropUnreferencedOutputs({ uploadId });
-  progress.progress = outcome.status === 'ready' ? 100 : progress.progress;
   await bookkeeping.publishEvent({ uploadId, event: `upload.${outcome.status}`, generation });
   return outcome;
 }

@@ -6,13 +6,10 @@ import {
   condition,
   log,
   patched,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
   startChild,
 } from '@temporalio/workflow';
 import { TimeoutType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
 import type { LocalStepInput } from '../activities/support';
 import type { MediaKind } from '../src/database/entities/upload.entity';
 import {
@@ -32,17 +29,18 @@ import {
 import { INCOMING_SWEEP_GRACE_MS, incomingSweepWorkflow } from './incoming-sweep.workflow';
 import { type PipelineOptions, rerunUpload } from './upload-rerun';
 import { isSegmentPlan, transcodeInSegments } from './video-segments';
+import { UploadVisibility, summarizedActivities, summarizedLocalActivities } from './visibility';
 
 // Recording the outcome must not give up: a long database outage would otherwise leave the upload
 // stuck in `processing`. Unlimited attempts, backing off to a minute. Milliseconds of work, so it
 // runs inside the workflow task as a local activity.
-const bookkeeping = proxyLocalActivities<Activities>({
+const bookkeeping = summarizedLocalActivities({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 // Verify reads a few KB and copies the object server-side (seconds for gigabytes).
-const verifying = proxyActivities<Activities>({
+const verifying = summarizedActivities({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
@@ -50,14 +48,14 @@ const verifying = proxyActivities<Activities>({
 // Recording an event and starting its delivery: milliseconds against our own database and
 // Temporal, so like bookkeeping it runs inside the workflow task and never gives up. Delivery
 // itself (and every consumer's failure) happens in the event's own workflow on the webhooks queue.
-const publishing = proxyLocalActivities<Activities>({
+const publishing = summarizedLocalActivities({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 // Before durable webhooks: one activity delivered, retried by Temporal. Only workflows that were
 // already running take this path (see DURABLE_WEBHOOKS).
-const delivery = proxyActivities<Activities>({
+const delivery = summarizedActivities({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 30 },
 });
@@ -71,7 +69,7 @@ const DURABLE_WEBHOOKS = 'durable-webhooks';
 // One HEAD per look, inside the workflow task (a local activity adds one marker, not an activity's
 // events, to a history that may hold two thousand looks over a 7-day window). A failed look is
 // retried briefly, then it is just no news.
-const arrivalChecks = proxyLocalActivities<Activities>({
+const arrivalChecks = summarizedLocalActivities({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
@@ -87,7 +85,7 @@ const MAX_WORKERS_PER_UPLOAD = 3;
  * heartbeats while it waits for a workspace and for clamd's verdict.
  */
 function ingestOn(kind: MediaKind, taskQueue: string | undefined = kind === 'video' ? TASK_QUEUES.transcode : undefined) {
-  return proxyActivities<Activities>({
+  return summarizedActivities({
     ...(taskQueue ? { taskQueue } : {}),
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: '30 seconds',
@@ -103,20 +101,20 @@ function ingestOn(kind: MediaKind, taskQueue: string | undefined = kind === 'vid
 function onWorker(taskQueue: string) {
   const here = { taskQueue, scheduleToStartTimeout: '30 seconds' } as const;
   return {
-    media: proxyActivities<Activities>({
+    media: summarizedActivities({
       ...here,
       startToCloseTimeout: '10 minutes',
       heartbeatTimeout: '30 seconds',
       retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
     }),
     // Long video jobs heartbeat; a worker that dies stops heartbeating within 20 s.
-    transcoding: proxyActivities<Activities>({
+    transcoding: summarizedActivities({
       ...here,
       startToCloseTimeout: '6 hours',
       heartbeatTimeout: '20 seconds',
       retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
     }),
-    release: proxyActivities<Activities>({ ...here, startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } }),
+    release: summarizedActivities({ ...here, startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } }),
   };
 }
 
@@ -128,8 +126,9 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   });
   const progress: UploadProgress = { stage: 'awaiting_upload', progress: 0, segmentsDone: 0, segmentsTotal: 0 };
   setHandler(uploadProgressQuery, () => ({ ...progress }));
+  const visibility = new UploadVisibility(input, progress);
   // An admin rerun of an upload that ended: no arrival, no verify (workflows/upload-rerun.ts).
-  if (input.rerun) return rerunUpload(input, input.rerun, progress, { process: processUpload, outcomeOf: toOutcome });
+  if (input.rerun) return rerunUpload(input, input.rerun, visibility, { process: processUpload, outcomeOf: toOutcome });
   const expiresAt = Date.parse(input.expiresAt);
   // Started now, so its start costs the pipeline nothing: it acts only once the URL is dead.
   const sweeper = startIncomingSweeper(uploadId, expiresAt);
@@ -142,11 +141,12 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
       : await condition(signalled, Math.max(1, expiresAt - Date.now()));
   const durableWebhooks = patched(DURABLE_WEBHOOKS);
   if (!arrived) {
-    progress.stage = 'done';
+    const expired: UploadWorkflowResult = { status: 'expired', error: { code: 'UPLOAD_EXPIRED', message: 'No upload was completed before expiresAt' } };
+    visibility.finished(expired);
     await bookkeeping.expireUpload({ uploadId });
     if (durableWebhooks) await publishing.publishEvent({ uploadId, event: 'upload.expired' });
     await sweeper;
-    return { status: 'expired', error: { code: 'UPLOAD_EXPIRED', message: 'No upload was completed before expiresAt' } };
+    return expired;
   }
 
   // Recorded before verify starts, so the event shows the upload as `processing`; delivery happens
@@ -154,15 +154,15 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   if (durableWebhooks) await publishing.publishEvent({ uploadId, event: 'upload.processing' });
   let outcome: ProcessedOutcome;
   try {
-    progress.stage = 'verifying';
+    visibility.enter('verifying');
     const { kind } = await verifying.verifyUpload({ uploadId, etag: etag! });
-    progress.stage = 'processing';
-    await processUpload(uploadId, kind, input.outputs, progress);
+    visibility.verified(kind);
+    await processUpload(uploadId, kind, input.outputs, visibility);
     outcome = { status: 'ready', error: null };
   } catch (err) {
     outcome = toOutcome(err);
   }
-  Object.assign(progress, { stage: 'done', progress: outcome.status === 'ready' ? 100 : progress.progress });
+  visibility.finished(outcome);
 
   await bookkeeping.finishUpload({ uploadId, status: outcome.status, error: outcome.error });
   await sweeper;
@@ -208,11 +208,11 @@ async function processUpload(
   uploadId: string,
   kind: MediaKind,
   outputs: UploadWorkflowInput['outputs'],
-  progress: UploadProgress,
+  visibility: UploadVisibility,
   options: PipelineOptions = {},
 ): Promise<void> {
   const last = await processOnOneWorker(uploadId, kind, outputs, options);
-  if (isSegmentPlan(last)) await transcodeInSegments(uploadId, last, outputs, progress);
+  if (isSegmentPlan(last)) await transcodeInSegments(uploadId, last, outputs, visibility);
 }
 
 type Worker = ReturnType<typeof onWorker>;

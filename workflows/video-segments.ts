@@ -1,7 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { SegmentPlan } from '../activities/segments';
-import { TASK_QUEUES, type UploadProgress, type UploadWorkflowInput } from './contract';
+import { TASK_QUEUES, type UploadWorkflowInput } from './contract';
+import { summarizedActivities, type UploadVisibility } from './visibility';
 
 /**
  * A video's segmented transcode, as the upload workflow runs it (workflow code: deterministic,
@@ -23,17 +22,20 @@ export async function transcodeInSegments(
   uploadId: string,
   plan: SegmentPlan,
   outputs: UploadWorkflowInput['outputs'],
-  progress: UploadProgress,
+  visibility: UploadVisibility,
 ): Promise<void> {
   const total = plan.segments.length;
-  Object.assign(progress, { stage: 'transcoding', segmentsTotal: total, segmentsDone: 0 });
+  const { progress } = visibility;
+  Object.assign(progress, { segmentsTotal: total, segmentsDone: 0 });
+  visibility.enter('transcoding');
   const segmentDone = () => {
     progress.segmentsDone++;
     progress.progress = Math.floor((progress.segmentsDone / total) * 95);
+    visibility.showDetails();
   };
   await Promise.all(
     plan.segments.map((segment) =>
-      proxyActivities<Activities>({
+      summarizedActivities({
         taskQueue: TASK_QUEUES.segments,
         activityId: `segment-${segment.index + 1}-of-${total}`,
         startToCloseTimeout: `${Math.ceil(Math.max(120, segment.durationSeconds * 30))} seconds`,
@@ -48,7 +50,7 @@ export async function transcodeInSegments(
 }
 
 // Joining downloads the top rung (a rendition's size, not the source's) and copies streams.
-const assembling = proxyActivities<Activities>({
+const assembling = summarizedActivities({
   taskQueue: TASK_QUEUES.segments,
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '30 seconds',

@@ -164,15 +164,24 @@ TEMPORAL_DISPATCH_CONFIG=(
   --dynamic-config-value matching.numTaskqueueReadPartitions=1
   --dynamic-config-value matching.numTaskqueueWritePartitions=1
 )
+# The custom search attributes the workflows set (SEARCH_ATTRIBUTES in workflows/visibility.ts;
+# test/unit/search-attributes.spec.ts keeps the two lists equal). A real cluster registers them
+# once with `temporal operator search-attribute create` (docs/operations.md).
+INTAKE_SEARCH_ATTRIBUTES=(
+  TenantId=Keyword UploadId=Keyword MediaKind=Keyword Stage=Keyword UploadStatus=Keyword ErrorCode=Keyword PipelineVersion=Int
+)
 start_temporal() {
+  local attribute registered=()
+  for attribute in "${INTAKE_SEARCH_ATTRIBUTES[@]}"; do registered+=(--search-attribute "$attribute"); done
   require_free_ports temporal "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
   # Eager activity execution hands an activity to the worker in the reply that schedules it,
   # saving a matching round trip (~45 ms here) per pipeline step; production servers want it too.
   start_bg temporal "$RUN_DIR/temporal.log" temporal server start-dev \
     --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
     --db-filename "$RUN_DIR/temporal.db" --namespace "${TEMPORAL_NAMESPACE:-default}" --log-level warn \
+    --metrics-port "${TEMPORAL_SERVER_METRICS_PORT:-0}" \
     --dynamic-config-value system.enableActivityEagerExecution=true \
-    "${TEMPORAL_DISPATCH_CONFIG[@]}"
+    "${TEMPORAL_DISPATCH_CONFIG[@]}" "${registered[@]}"
   wait_ready temporal temporal_serving
 }
 

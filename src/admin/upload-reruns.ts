@@ -12,6 +12,7 @@ import {
   reprocessBatchWorkflowIdFor,
   workflowIdFor,
 } from '../../workflows/contract';
+import { uploadStartOptions } from '../../workflows/visibility';
 import { AppError, errors } from '../common/errors';
 import { KeysetPosition, positionAt } from '../common/keyset-cursor';
 import { Upload } from '../database/entities/upload.entity';
@@ -48,8 +49,12 @@ export class UploadReruns {
       ...(tenant?.policy.outputs ? { outputs: tenant.policy.outputs } : {}),
       rerun: { kind, ...(backfill ? { backfill } : {}) },
     };
+    // Found and read in the Temporal UI like the upload's first run (docs/operations.md), named as a rerun.
+    const visible = uploadStartOptions(input, upload);
     try {
       await this.temporal.workflow.start('uploadWorkflow', {
+        ...visible,
+        staticSummary: `${kind}: ${visible.staticSummary}`,
         taskQueue: TASK_QUEUES.uploads,
         workflowId: workflowIdFor(upload.id),
         args: [input],

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Secrets Intake hands out: 256 random bits behind a prefix that makes a leaked one easy to spot
@@ -29,4 +29,11 @@ export function displayPrefix(apiKey: string): string {
 export function bearerToken(header: string | undefined): string | null {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match ? match[1]! : null;
+}
+
+/** Whether `Authorization: Bearer <secret>` carries exactly `secret`, compared in constant time. */
+export function bearerMatches(header: string | undefined, secret: string): boolean {
+  const token = bearerToken(header);
+  const want = createHash('sha256').update(secret).digest();
+  return token !== null && timingSafeEqual(want, createHash('sha256').update(token).digest());
 }

@@ -123,6 +123,16 @@ export const configSchema = z.object({
    * throw after the bytes are stored, as a crash between storing and signalling would.
    */
   TUS_TEST_FAILING_FINISH_HOOKS: z.coerce.number().int().min(0).default(0),
+  /** Prometheus metrics (docs/metrics.md); false: no registry is built and nothing is counted. */
+  METRICS_ENABLED: bool.default(true),
+  /** Bearer token GET /metrics on the API requires; unset: open (bind the API to a private address). */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** The worker's /livez, /readyz and /metrics port; 0 (default): none, so several workers share a host freely. */
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** The Temporal SDK's own Prometheus exporter (worker); 0: off. */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** /readyz fails when the scratch disk (WORK_DIR) has less free space than this. */
+  WORKER_MIN_FREE_DISK_MB: z.coerce.number().int().min(0).default(1024),
   /** Namespaces Intake's Redis keys, so stacks sharing one Redis never share counters. */
   REDIS_KEY_PREFIX: z.string().min(1).max(100).default('intake'),
   /** Per tenant, unless its policy sets rateLimit: requests per window, across all its credentials. */
@@ -172,6 +182,13 @@ export const configSchema = z.object({
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       }
     }),
+  /** The demo page (/demo) and its upload-token route (src/demo); unset: on everywhere but production. */
+  DEMO_ENABLED: bool.optional(),
+  /**
+   * A file holding the API key (`ik_…`) of the tenant the demo uploads as: its upload tokens are
+   * that tenant's. Read on each token request, so a dev stack may write it after the API starts.
+   */
+  DEMO_API_KEY_FILE: z.string().optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

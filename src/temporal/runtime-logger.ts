@@ -9,10 +9,14 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
-/** Sends the Temporal SDK's logs (worker, workflow and activity loggers) into our JSON stream. */
-export function installTemporalRuntime(logger: Logger, level: string): void {
+/**
+ * Sends the Temporal SDK's logs (worker, workflow and activity loggers) into our JSON stream and,
+ * given a bind address, serves the SDK's own metrics for Prometheus there (TEMPORAL_METRICS_PORT).
+ */
+export function installTemporalRuntime(logger: Logger, level: string, metricsBindAddress?: string): void {
   const sdkLevel = (['trace', 'debug', 'info', 'warn', 'error'].includes(level) ? level.toUpperCase() : 'INFO') as LogLevel;
   Runtime.install({
+    ...(metricsBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBindAddress } } } } : {}),
     logger: new DefaultLogger(sdkLevel, (entry) => {
       logger[LEVELS[entry.level]]({ ...entry.meta }, entry.message);
     }),

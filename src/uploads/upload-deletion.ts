@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { TASK_QUEUES, deletionWorkflowIdFor } from '../../workflows/contract';
+import { deletionStartOptions } from '../../workflows/visibility';
 import type { uploadDeletionWorkflow } from '../../workflows/upload-deletion.workflow';
 import { Principal } from '../auth/principal';
 import { errors } from '../common/errors';
@@ -39,6 +40,7 @@ export class UploadDeletion {
         workflowId: deletionWorkflowIdFor(id),
         args: [{ uploadId: id, recheckAfterSeconds: this.config.UPLOAD_DELETION_RECHECK_SECONDS }],
         memo: { tenantId: upload.tenantId },
+        ...deletionStartOptions(id, upload.tenantId),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {

@@ -162,7 +162,7 @@ export class UploadStore {
 
   /** awaiting_upload -> processing; returns false when the upload had already left that state. */
   async markProcessing(id: string): Promise<boolean> {
-    const result = await this.uploads.update({ id, status: 'awaiting_upload' }, { status: 'processing' });
+    const result = await this.uploads.update({ id, status: 'awaiting_upload' }, { status: 'processing', completedAt: () => 'now()' });
     return (result.affected ?? 0) > 0;
   }
 
@@ -170,7 +170,7 @@ export class UploadStore {
   async setStage(id: string, stage: UploadStage, progress = 0): Promise<void> {
     await this.uploads.update(
       { id, status: In(['awaiting_upload', 'processing']) },
-      { status: 'processing', stage, progress },
+      { status: 'processing', stage, progress, completedAt: () => 'COALESCE(completed_at, now())' },
     );
   }
 

@@ -1,14 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TASK_QUEUES, UploadWorkflowInput, uploadCompletedSignal, workflowIdFor } from '../../workflows/contract';
 import type { uploadWorkflow } from '../../workflows/upload.workflow';
+import { uploadStartOptions } from '../../workflows/visibility';
 import { UploadTokenStore } from '../auth/upload-token-store';
 import { Principal, canSee } from '../auth/principal';
 import { LOGGER } from '../common/logger';
 import { errors } from '../common/errors';
 import { AppConfig, CONFIG, effectiveMaxUploadBytes } from '../config/config';
+import type { ApiMetrics } from '../observability/metrics/api-metrics';
+import { API_METRICS } from '../observability/metrics/metrics.tokens';
 import type { Upload, UploadMode } from '../database/entities/upload.entity';
 import { smallestLimit, typeAllowedBy } from '../tenants/tenant-policy';
 import { OutputLinks } from '../outputs/output-links';
@@ -29,6 +32,8 @@ export interface UploadRequest {
   /** null when the client does not declare it (Uppy, tus with deferred length): maxSize still applies. */
   size: number | null;
   mode: UploadMode;
+  /** Uploads Uppy's routes open are counted as `uppy` in intake_uploads_created_total, whatever their mode. */
+  via?: 'uppy';
   metadata?: ClientMetadata;
   /** The upload window; defaults to UPLOAD_URL_TTL_SECONDS. */
   expiresInSeconds?: number;
@@ -55,6 +60,7 @@ export class UploadsService {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(MultipartUploads) private readonly multipart: MultipartUploads,
     @Inject(OutputLinks) private readonly links: OutputLinks,
+    @Optional() @Inject(API_METRICS) private readonly metrics: ApiMetrics | null = null,
   ) {}
 
   /** REST creation: records the upload, starts its workflow and says how to send the bytes. */
@@ -115,6 +121,8 @@ export class UploadsService {
         workflowId: workflowIdFor(row.id),
         args: [input],
         memo: { tenantId: tenant.id, filename: request.filename },
+        // Search attributes and the summary operators see in the Temporal UI (docs/operations.md).
+        ...uploadStartOptions(input, request),
       });
     } catch (err) {
       this.logger.error({ err, uploadId: row.id, tenantId: tenant.id }, 'could not start upload workflow');
@@ -127,6 +135,7 @@ export class UploadsService {
       { uploadId: row.id, tenantId: tenant.id, mode: request.mode, contentType: request.contentType, size: request.size },
       'upload created',
     );
+    this.metrics?.uploadCreated(request.via ?? request.mode);
     return (await this.uploads.findById(row.id))!;
   }
 

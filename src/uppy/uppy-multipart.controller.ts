@@ -86,6 +86,7 @@ export class UppyMultipartController {
       contentType: dto.type,
       size: null,
       mode: 'multipart',
+      via: 'uppy',
       metadata: uppyMetadata(dto.metadata),
     });
     await this.multipart.begin(upload);

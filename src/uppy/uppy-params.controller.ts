@@ -38,6 +38,7 @@ export class UppyParamsController {
       contentType: type,
       size: null,
       mode: 'post',
+      via: 'uppy',
       metadata: metadata as ClientMetadata | undefined,
     });
     return presignPostFor(this.storage, upload);

@@ -1,5 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config/config';
+import { WORKER_METRICS } from '../observability/metrics/metrics.tokens';
+import type { WorkerMetrics } from '../observability/metrics/worker-metrics';
 import { OutputLinks } from '../outputs/output-links';
 import { DeliveryUpdate, EndpointHealth, PendingAttempt, WebhookDeliveryStore } from './delivery-store';
 import { SendResult, WebhookSender } from './webhook-sender';
@@ -65,6 +67,7 @@ export class DeliveryAttempts {
     @Inject(WebhookDeliveryStore) private readonly deliveries: WebhookDeliveryStore,
     @Inject(OutputLinks) private readonly links: OutputLinks,
     @Inject(CONFIG) config: AppConfig,
+    @Optional() @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics | null = null,
   ) {
     this.sender = WebhookSender.fromConfig(config);
   }
@@ -111,6 +114,7 @@ export class DeliveryAttempts {
       healthAfter(update, input.replay ?? false),
     );
 
+    this.metrics?.webhookAttempt(update.status === 'succeeded' ? 'delivered' : update.status === 'pending' ? 'will_retry' : 'failed');
     const about = { ...fields, ref: input.ref, status: result.status, latencyMs: result.latencyMs, outcome: update.status };
     if (result.ok) log.info('webhook delivered', about);
     // Resolved addresses and ports (logFields) go to our log only, never to the delivery log.

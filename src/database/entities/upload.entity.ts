@@ -114,6 +114,10 @@ export class Upload {
   @Column('text', { name: 'error_message', nullable: true })
   errorMessage!: string | null;
 
+  /** When the bytes were complete (it left awaiting_upload); null before. */
+  @Column('timestamptz', { name: 'completed_at', nullable: true })
+  completedAt!: Date | null;
+
   @Column('timestamptz', { name: 'expires_at' })
   expiresAt!: Date;
 

@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * `next_generation` beside it while the old set stays served, then one transaction swaps them.
  * Writes name their generation, so a stale attempt of an earlier run is fenced off.
  */
-export class OutputGenerations1764400000000 implements MigrationInterface {
-  name = 'OutputGenerations1764400000000';
+export class OutputGenerations1764500000000 implements MigrationInterface {
+  name = 'OutputGenerations1764500000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE uploads ADD COLUMN generation integer NOT NULL DEFAULT 0, ADD COLUMN next_generation integer`);

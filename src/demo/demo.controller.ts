@@ -1,0 +1,71 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { readFile } from 'node:fs/promises';
+import { Authenticator } from '../auth/authenticator';
+import { UploadTokenStore } from '../auth/upload-token-store';
+import { errors } from '../common/errors';
+import { AppConfig, CONFIG } from '../config/config';
+import { DEMO_ASSETS, DEMO_ASSET_DIR, DEMO_HTML, demoAssetsBuilt, demoCsp } from './demo-page';
+
+/** Long enough to try a few files, short enough that a token copied out of the page soon dies. */
+export const DEMO_TOKEN_TTL_SECONDS = 900;
+export const DEMO_TOKEN_MAX_UPLOADS = 20;
+
+/**
+ * The demo page (GET /demo, its bundle under /demo/assets) and the one credential it gets:
+ * POST /demo/upload-token, an upload token of the demo tenant (DEMO_API_KEY_FILE) and no other.
+ * Mounted only when the demo is on (see demoControllers).
+ */
+@Controller('demo')
+export class DemoController {
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(UploadTokenStore) private readonly tokens: UploadTokenStore,
+  ) {}
+
+  @Get()
+  page(@Res() res: Response): void {
+    if (!demoAssetsBuilt()) throw errors.notFound('Demo bundle (run npm run build)');
+    res
+      .status(200)
+      .set({
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': demoCsp(this.config),
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'cache-control': 'no-cache',
+      })
+      .send(DEMO_HTML);
+  }
+
+  @Get('assets/:name')
+  asset(@Param('name') name: string, @Res() res: Response): void {
+    const type = Object.hasOwn(DEMO_ASSETS, name) ? DEMO_ASSETS[name as keyof typeof DEMO_ASSETS] : null;
+    if (!type || !demoAssetsBuilt()) throw errors.notFound('Demo asset');
+    res.set({ 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+    res.sendFile(name, { root: DEMO_ASSET_DIR });
+  }
+
+  @Post('upload-token')
+  @HttpCode(201)
+  async uploadToken(): Promise<{ token: string; expiresAt: string }> {
+    const principal = await this.authenticator.authenticate(await this.demoApiKey()).catch(() => null);
+    // An upload token in the file would let the demo mint tokens from a token: only a key will do.
+    if (principal?.kind !== 'api_key') throw errors.notFound('Demo tenant (DEMO_API_KEY_FILE)');
+    const { token, secret } = await this.tokens.create({
+      tenantId: principal.tenant.id,
+      expiresAt: new Date(Date.now() + DEMO_TOKEN_TTL_SECONDS * 1000),
+      maxUploads: DEMO_TOKEN_MAX_UPLOADS,
+      maxFileSize: null,
+      allowedTypes: null,
+      metadata: { source: 'demo' },
+    });
+    return { token: secret, expiresAt: token.expiresAt.toISOString() };
+  }
+
+  private async demoApiKey(): Promise<string | null> {
+    if (!this.config.DEMO_API_KEY_FILE) return null;
+    return (await readFile(this.config.DEMO_API_KEY_FILE, 'utf8').catch(() => '')).trim() || null;
+  }
+}
