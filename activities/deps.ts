@@ -14,6 +14,7 @@ import type { VideoLimitSettings } from '../src/media/video-limits';
 import type { ClamdScanner } from '../src/scanning/clamd-scanner';
 import type { ObjectStorage } from '../src/storage/object-storage';
 import type { UploadReruns } from '../src/admin/upload-reruns';
+import type { OutputGenerations } from '../src/uploads/output-generations';
 import type { UploadStore } from '../src/uploads/upload-store';
 import type { DeliveryAttempts } from '../src/webhooks/delivery-attempts';
 import type { WebhookPublisher } from '../src/webhooks/event-publisher';
@@ -50,7 +51,8 @@ export interface ActivityDeps {
   /** Records an upload's change as a webhook event and starts its delivery. */
   webhookEvents: WebhookPublisher;
   deliveryAttempts: DeliveryAttempts;
-  /** Starts admin reruns (a bulk rerun's pages). */
+  /** Admin reruns: the output generations they build and swap, and starting them (a bulk rerun's pages). */
+  generations: OutputGenerations;
   reruns: UploadReruns;
   /** This worker's local copies of originals (one read per upload per worker). */
   sessions: WorkspaceSessions;

@@ -14,13 +14,13 @@ export type BegunRerun =
  * The bookkeeping of admin reruns (workflows/upload-rerun.ts): take the upload up in a new output
  * generation, swap it in or drop it, remove what no row names; and a bulk rerun's pages.
  */
-export function rerunActivities({ uploads, storage, reruns }: ActivityDeps) {
+export function rerunActivities({ uploads, generations, storage, reruns }: ActivityDeps) {
   return {
     /** retry: failed -> processing, what it kept moved to a new generation; reprocess: a generation beside the served one. */
     async beginRerun({ uploadId, kind }: { uploadId: string; kind: RerunKind }): Promise<BegunRerun> {
       const upload = await uploads.get(uploadId);
       if (!upload.kind || !upload.sourceEtag) return { refused: `upload ${uploadId} has no verified original to rerun from` };
-      const generation = kind === 'retry' ? await uploads.reopenFailed(uploadId) : await uploads.beginReprocess(uploadId);
+      const generation = kind === 'retry' ? await generations.reopenFailed(uploadId) : await generations.beginReprocess(uploadId);
       if (generation === null) return { refused: `upload ${uploadId} is ${upload.status}, not ${kind === 'retry' ? 'failed' : 'ready'}` };
       const done = kind === 'retry' ? await uploads.listOutputs(uploadId, generation) : [];
       activityLog().info('upload rerun begun', { ...about(upload), kind, generation, kept: done.map((o) => o.name) });
@@ -28,11 +28,11 @@ export function rerunActivities({ uploads, storage, reruns }: ActivityDeps) {
     },
 
     async promoteGeneration({ uploadId, generation }: { uploadId: string; generation: number }): Promise<boolean> {
-      return uploads.promoteGeneration(uploadId, generation);
+      return generations.promoteGeneration(uploadId, generation);
     },
 
     async discardGeneration({ uploadId, generation }: { uploadId: string; generation: number }): Promise<void> {
-      await uploads.discardGeneration(uploadId, generation);
+      await generations.discardGeneration(uploadId, generation);
     },
 
     /**
@@ -41,7 +41,7 @@ export function rerunActivities({ uploads, storage, reruns }: ActivityDeps) {
      */
     async dropUnreferencedOutputs({ uploadId }: { uploadId: string }): Promise<{ deleted: number }> {
       const upload = await uploads.get(uploadId);
-      const referenced = await uploads.referencedKeys(uploadId);
+      const referenced = await generations.referencedKeys(uploadId);
       const garbage = (await storage.listKeys(objectKeys.outputsPrefix(upload.tenantId, uploadId))).filter((k) => !referenced.has(k));
       for (const key of garbage) await storage.delete(key);
       if (garbage.length) activityLog().info('replaced outputs deleted', { ...about(upload), deleted: garbage.length });

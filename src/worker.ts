@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Activities, SESSION_ACTIVITIES, TRANSCODE_ACTIVITIES, WEBHOOK_ACTIVITIES, createActivities } from '../activities';
 import { sweepIdleWorkspaces } from './workspaces/sweep';
 import { UploadReruns } from './admin/upload-reruns';
+import { OutputGenerations } from './uploads/output-generations';
 import { TASK_QUEUES } from '../workflows/contract';
 import { AppConfig, loadConfig } from './config/config';
 import { NestPinoLogger, createLogger } from './common/logger';
@@ -84,6 +85,7 @@ async function main() {
     pieces: app.get(VideoPieceStore),
     webhookEvents: app.get(WebhookPublisher),
     deliveryAttempts: app.get(DeliveryAttempts),
+    generations: app.get(OutputGenerations),
     reruns: app.get(UploadReruns),
     sessions,
     metrics,

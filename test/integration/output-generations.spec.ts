@@ -27,7 +27,7 @@ describe('output generations (PostgreSQL, S3)', () => {
     expect((await deps.uploads.upsertOutput(upload.id, output('optimized', 'k/old'))).written).toBe(true);
     await deps.uploads.finish(upload.id, 'ready', null);
 
-    const generation = await deps.uploads.beginReprocess(upload.id);
+    const generation = await deps.generations.beginReprocess(upload.id);
     expect(generation).toBe(1);
     // A late attempt of the first run (generation 0) cannot write, the reprocess can, unseen.
     expect(await deps.uploads.upsertOutput(upload.id, output('optimized', 'k/stale', 0))).toEqual({ written: false, replacedKey: null });
@@ -36,14 +36,14 @@ describe('output generations (PostgreSQL, S3)', () => {
     expect(await served(upload.id)).toEqual([['optimized', 'k/old']]);
 
     // A second reprocess supersedes the first: the first one's writes and swap are fenced off.
-    expect(await deps.uploads.beginReprocess(upload.id)).toBe(2);
+    expect(await deps.generations.beginReprocess(upload.id)).toBe(2);
     expect((await deps.uploads.upsertOutput(upload.id, output('optimized', 'k/superseded', 1))).written).toBe(false);
-    expect(await deps.uploads.promoteGeneration(upload.id, 1)).toBe(false);
+    expect(await deps.generations.promoteGeneration(upload.id, 1)).toBe(false);
     expect((await deps.uploads.upsertOutput(upload.id, output('optimized', 'k/newest', 2))).written).toBe(true);
-    expect(await deps.uploads.promoteGeneration(upload.id, 2)).toBe(true);
-    expect(await deps.uploads.promoteGeneration(upload.id, 2)).toBe(true); // a retried swap
+    expect(await deps.generations.promoteGeneration(upload.id, 2)).toBe(true);
+    expect(await deps.generations.promoteGeneration(upload.id, 2)).toBe(true); // a retried swap
     expect(await served(upload.id)).toEqual([['optimized', 'k/newest']]);
-    expect([...(await deps.uploads.referencedKeys(upload.id))]).toEqual(['k/newest']);
+    expect([...(await deps.generations.referencedKeys(upload.id))]).toEqual(['k/newest']);
     // Finished: nothing lands any more.
     expect((await deps.uploads.upsertOutput(upload.id, output('thumbnail', 'k/late', 2))).written).toBe(false);
   });
@@ -54,8 +54,8 @@ describe('output generations (PostgreSQL, S3)', () => {
     await deps.uploads.finish(upload.id, 'failed', { code: 'PROCESSING_FAILED', message: 'x' });
     expect(await served(upload.id)).toEqual([]);
 
-    expect(await deps.uploads.reopenFailed(upload.id)).toBe(1);
-    expect(await deps.uploads.reopenFailed(upload.id)).toBeNull();
+    expect(await deps.generations.reopenFailed(upload.id)).toBe(1);
+    expect(await deps.generations.reopenFailed(upload.id)).toBeNull();
     expect(await deps.uploads.get(upload.id)).toMatchObject({ status: 'processing', errorCode: null, generation: 1 });
     expect(await served(upload.id)).toEqual([['thumbnail', 'k/thumb']]);
     expect((await deps.uploads.upsertOutput(upload.id, output('optimized', 'k/stale', 0))).written).toBe(false);

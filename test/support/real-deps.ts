@@ -22,6 +22,7 @@ import { ClamdScanner } from '../../src/scanning/clamd-scanner';
 import { objectKeys } from '../../src/storage/object-keys';
 import { ObjectStorage } from '../../src/storage/object-storage';
 import { UploadReruns } from '../../src/admin/upload-reruns';
+import { OutputGenerations } from '../../src/uploads/output-generations';
 import { TenantStore } from '../../src/tenants/tenant-store';
 import { UploadStore } from '../../src/uploads/upload-store';
 import { OutputLinks } from '../../src/outputs/output-links';
@@ -85,6 +86,7 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
     links,
     webhookEvents: new WebhookPublisher(uploads, links, deliveries, temporal, config),
     deliveryAttempts: new DeliveryAttempts(deliveries, links, config),
+    generations: new OutputGenerations(dataSource),
     reruns: new UploadReruns(dataSource, tenants, temporal),
     sessions: testSessions(config.WORK_DIR),
     async close() {
