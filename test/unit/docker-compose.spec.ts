@@ -308,6 +308,12 @@ describe('docker-compose.yml', () => {
     expect(portMappings('api')).toContainEqual({ host: 3000, container: api.PORT });
   });
 
+  it('probes the worker on the readiness endpoint of the port it serves health on', () => {
+    const worker = configSchema.parse(envOf('worker'));
+    expect(worker.WORKER_HTTP_PORT).toBeGreaterThan(0);
+    expect(commandText(service('worker').healthcheck?.test ?? [])).toContain(`http://127.0.0.1:${worker.WORKER_HTTP_PORT}/readyz`);
+  });
+
   it('builds api and worker from the repository Dockerfile into one image', () => {
     for (const name of appServices) {
       const build = service(name).build;
