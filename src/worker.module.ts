@@ -6,6 +6,8 @@ import { MediaModule } from './media/media.module';
 import { MetricsModule } from './observability/metrics/metrics.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
+import { UploadReruns } from './admin/upload-reruns';
+import { OutputGenerations } from './uploads/output-generations';
 import { TenantStore } from './tenants/tenant-store';
 import { UploadStore } from './uploads/upload-store';
 import { VideoPieceStore } from './uploads/video-piece-store';
@@ -21,8 +23,8 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule, TemporalModule, MetricsModule.forWorker(config)],
-      providers: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
-      exports: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
+      providers: [UploadStore, TenantStore, VideoPieceStore, OutputGenerations, UploadReruns, ...webhookProviders],
+      exports: [UploadStore, TenantStore, VideoPieceStore, OutputGenerations, UploadReruns, ...webhookProviders],
     };
   }
 }

@@ -8,6 +8,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Activities, SESSION_ACTIVITIES, TRANSCODE_ACTIVITIES, WEBHOOK_ACTIVITIES, createActivities } from '../activities';
 import { sweepIdleWorkspaces } from './workspaces/sweep';
+import { UploadReruns } from './admin/upload-reruns';
+import { OutputGenerations } from './uploads/output-generations';
 import { TASK_QUEUES } from '../workflows/contract';
 import { AppConfig, loadConfig } from './config/config';
 import { NestPinoLogger, createLogger } from './common/logger';
@@ -62,6 +64,7 @@ async function main() {
   const slots: Record<WorkspaceRole, number> = {
     uploads: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     transcode: config.WORKER_MAX_CONCURRENT_TRANSCODES,
+    backfill: config.WORKER_MAX_CONCURRENT_BACKFILL,
   };
   const sessions = new WorkspaceSessions({ workDir: config.WORK_DIR, workerId, slots, idleMs: SESSION_MAX_IDLE_MS });
   const activities = createActivities({
@@ -82,6 +85,8 @@ async function main() {
     pieces: app.get(VideoPieceStore),
     webhookEvents: app.get(WebhookPublisher),
     deliveryAttempts: app.get(DeliveryAttempts),
+    generations: app.get(OutputGenerations),
+    reruns: app.get(UploadReruns),
     sessions,
     metrics,
   });
@@ -140,7 +145,7 @@ async function main() {
         ...common,
         taskQueue: shared,
         ...(role === 'uploads' ? { ...workflowSource(config), activities: { ...sharedSteps, ingestOriginal } } : {}),
-        ...(role === 'transcode' ? { activities: { ingestOriginal } } : {}),
+        ...(role === 'transcode' || role === 'backfill' ? { activities: { ingestOriginal } } : {}),
         // Room for ingests waiting on a workspace besides the short steps (verify, webhooks).
         maxConcurrentActivityTaskExecutions: slots[role] * 2 + (role === 'uploads' ? 2 : 0),
       }),
