@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { readFile } from 'node:fs/promises';
 import { Authenticator } from '../auth/authenticator';
@@ -49,7 +49,12 @@ export class DemoController {
 
   @Post('upload-token')
   @HttpCode(201)
-  async uploadToken(): Promise<{ token: string; expiresAt: string }> {
+  async uploadToken(@Headers('origin') origin: string | undefined): Promise<{ token: string; expiresAt: string }> {
+    // Browsers send Origin on every POST: a page elsewhere (or DNS-rebound onto this API's address)
+    // must not get the demo tenant's token. Non-browser callers could load the page anyway.
+    if (origin !== undefined && origin !== new URL(this.config.PUBLIC_API_URL).origin) {
+      throw errors.invalidRequest('Demo tokens are for the demo page at PUBLIC_API_URL only', HttpStatus.FORBIDDEN);
+    }
     const principal = await this.authenticator.authenticate(await this.demoApiKey()).catch(() => null);
     // An upload token in the file would let the demo mint tokens from a token: only a key will do.
     if (principal?.kind !== 'api_key') throw errors.notFound('Demo tenant (DEMO_API_KEY_FILE)');

@@ -112,6 +112,25 @@ describe('the demo routes over HTTP', () => {
     expect(ttl).toBeLessThanOrEqual(DEMO_TOKEN_TTL_SECONDS * 1000 + 1000);
   });
 
+  it('mints no token for a page on another origin (a site the developer visits, or one DNS-rebound to the API)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'intake-demo-unit-'));
+    const keyFile = join(dir, 'key');
+    await writeFile(keyFile, 'ik_demo\n');
+    principal = { kind: 'api_key', tenant: { id: TENANT }, apiKeyId: 'k' } as Principal;
+    const url = await serve({ DEMO_API_KEY_FILE: keyFile, PUBLIC_API_URL: 'http://127.0.0.1:3000' });
+    const mint = (origin: string) => fetch(`${url}/demo/upload-token`, { method: 'POST', headers: { origin } });
+
+    for (const foreign of ['https://evil.example', 'http://evil.example:3000', 'null', 'http://localhost:3000']) {
+      const refused = await mint(foreign);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/demo page/) } });
+    }
+    expect(minted).toEqual([]);
+    // The demo page itself, opened at PUBLIC_API_URL, sends its own origin.
+    expect((await mint('http://127.0.0.1:3000')).status).toBe(201);
+    expect(minted).toHaveLength(1);
+  });
+
   it('serves only the two bundle files under /demo/assets', async () => {
     const url = await serve({});
     expect((await fetch(`${url}/demo/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
