@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, HttpException, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { readFile } from 'node:fs/promises';
 import { Authenticator } from '../auth/authenticator';
@@ -40,11 +40,18 @@ export class DemoController {
   }
 
   @Get('assets/:name')
-  asset(@Param('name') name: string, @Res() res: Response): void {
+  async asset(@Param('name') name: string, @Res() res: Response): Promise<void> {
     const type = Object.hasOwn(DEMO_ASSETS, name) ? DEMO_ASSETS[name as keyof typeof DEMO_ASSETS] : null;
     if (!type || !demoAssetsBuilt()) throw errors.notFound('Demo asset');
     res.set({ 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
-    res.sendFile(name, { root: DEMO_ASSET_DIR });
+    await new Promise<void>((resolve, reject) =>
+      res.sendFile(name, { root: DEMO_ASSET_DIR }, (err: (Error & { status?: number }) | undefined) => {
+        if (!err || res.headersSent) return resolve();
+        res.removeHeader('content-type'); // the error is JSON, not the asset
+        // A Range past the end or a failed If-Match is the client's (4xx), not a 500 in our logs.
+        reject(err.status && err.status < 500 ? new HttpException('', err.status) : err);
+      }),
+    );
   }
 
   @Post('upload-token')
