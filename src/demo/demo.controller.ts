@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { readFile } from 'node:fs/promises';
 import { Authenticator } from '../auth/authenticator';
 import { UploadTokenStore } from '../auth/upload-token-store';
-import { errors } from '../common/errors';
+import { AppError, ErrorCode, errors } from '../common/errors';
 import { AppConfig, CONFIG } from '../config/config';
 import { DEMO_ASSETS, DEMO_ASSET_DIR, DEMO_HTML, demoAssetsBuilt, demoCsp } from './demo-page';
 
@@ -62,7 +62,11 @@ export class DemoController {
     if (origin !== undefined && origin !== new URL(this.config.PUBLIC_API_URL).origin) {
       throw errors.invalidRequest('Demo tokens are for the demo page at PUBLIC_API_URL only', HttpStatus.FORBIDDEN);
     }
-    const principal = await this.authenticator.authenticate(await this.demoApiKey()).catch(() => null);
+    // A refused key is a missing demo tenant; a database outage is not (it answers 503).
+    const principal = await this.authenticator.authenticate(await this.demoApiKey()).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === ErrorCode.UNAUTHORIZED) return null;
+      throw err;
+    });
     // An upload token in the file would let the demo mint tokens from a token: only a key will do.
     if (principal?.kind !== 'api_key') throw errors.notFound('Demo tenant (DEMO_API_KEY_FILE)');
     const { token, secret } = await this.tokens.create({
