@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, HttpException, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { readFile } from 'node:fs/promises';
 import { Authenticator } from '../auth/authenticator';
 import { UploadTokenStore } from '../auth/upload-token-store';
-import { errors } from '../common/errors';
+import { AppError, ErrorCode, errors } from '../common/errors';
 import { AppConfig, CONFIG } from '../config/config';
 import { DEMO_ASSETS, DEMO_ASSET_DIR, DEMO_HTML, demoAssetsBuilt, demoCsp } from './demo-page';
 
@@ -40,17 +40,33 @@ export class DemoController {
   }
 
   @Get('assets/:name')
-  asset(@Param('name') name: string, @Res() res: Response): void {
+  async asset(@Param('name') name: string, @Res() res: Response): Promise<void> {
     const type = Object.hasOwn(DEMO_ASSETS, name) ? DEMO_ASSETS[name as keyof typeof DEMO_ASSETS] : null;
     if (!type || !demoAssetsBuilt()) throw errors.notFound('Demo asset');
     res.set({ 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
-    res.sendFile(name, { root: DEMO_ASSET_DIR });
+    await new Promise<void>((resolve, reject) =>
+      res.sendFile(name, { root: DEMO_ASSET_DIR }, (err: (Error & { status?: number }) | undefined) => {
+        if (!err || res.headersSent) return resolve();
+        res.removeHeader('content-type'); // the error is JSON, not the asset
+        // A Range past the end or a failed If-Match is the client's (4xx), not a 500 in our logs.
+        reject(err.status && err.status < 500 ? new HttpException('', err.status) : err);
+      }),
+    );
   }
 
   @Post('upload-token')
   @HttpCode(201)
-  async uploadToken(): Promise<{ token: string; expiresAt: string }> {
-    const principal = await this.authenticator.authenticate(await this.demoApiKey()).catch(() => null);
+  async uploadToken(@Headers('origin') origin: string | undefined): Promise<{ token: string; expiresAt: string }> {
+    // Browsers send Origin on every POST: a page elsewhere (or DNS-rebound onto this API's address)
+    // must not get the demo tenant's token. Non-browser callers could load the page anyway.
+    if (origin !== undefined && origin !== new URL(this.config.PUBLIC_API_URL).origin) {
+      throw errors.invalidRequest('Demo tokens are for the demo page at PUBLIC_API_URL only', HttpStatus.FORBIDDEN);
+    }
+    // A refused key is a missing demo tenant; a database outage is not (it answers 503).
+    const principal = await this.authenticator.authenticate(await this.demoApiKey()).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === ErrorCode.UNAUTHORIZED) return null;
+      throw err;
+    });
     // An upload token in the file would let the demo mint tokens from a token: only a key will do.
     if (principal?.kind !== 'api_key') throw errors.notFound('Demo tenant (DEMO_API_KEY_FILE)');
     const { token, secret } = await this.tokens.create({
