@@ -145,7 +145,8 @@ export const uploadProgressQuery = defineQuery<UploadProgress>('progress');
 export interface UploadStatusView {
   uploadId: string;
   tenantId: string;
-  status: 'awaiting_upload' | 'processing' | TerminalStatus;
+  /** `cancelled`: the workflow was cancelled while processing (the upload was deleted). */
+  status: 'awaiting_upload' | 'processing' | TerminalStatus | 'cancelled';
   stage: UploadProgress['stage'];
   /** Known once verify has read the bytes. */
   mediaKind: MediaKind | null;

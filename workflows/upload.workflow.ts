@@ -4,6 +4,7 @@ import {
   ParentClosePolicy,
   TimeoutFailure,
   condition,
+  isCancellation,
   log,
   patched,
   setHandler,
@@ -160,6 +161,11 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
     await processUpload(uploadId, kind, input.outputs, visibility);
     outcome = { status: 'ready', error: null };
   } catch (err) {
+    if (isCancellation(err)) {
+      // Deleted mid-processing: nothing more runs (the deletion workflow cleans up and announces it).
+      visibility.cancelled();
+      throw err;
+    }
     outcome = toOutcome(err);
   }
   visibility.finished(outcome);
