@@ -12,6 +12,7 @@ import { NestPinoLogger, createLogger } from './common/logger';
 import { assignRequestId } from './common/request-id';
 import { validationError } from './common/validation';
 import { loadConfig } from './config/config';
+import { createOpenApiDocument, mountApiDocs } from './openapi/openapi-document';
 import { TUS_PATH, TusEndpoint } from './tus/tus-endpoint';
 
 let logger: Logger | undefined;
@@ -44,6 +45,7 @@ async function main() {
       exceptionFactory: validationError,
     }),
   );
+  mountApiDocs(app, createOpenApiDocument(app));
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { ResponseContract } from './response-contract';
 
 // Jest-free on purpose: the benchmarks use putPresigned too.
 
@@ -8,7 +9,12 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-/** The calls a SaaS backend makes, over plain HTTP. */
+let contract: ResponseContract | undefined;
+
+/**
+ * The calls a SaaS backend makes, over plain HTTP. Every answer is checked against the API
+ * description (ResponseContract): a response the document does not describe throws.
+ */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
@@ -29,7 +35,9 @@ export class ApiClient {
       body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
+    const parsed = text ? JSON.parse(text) : null;
+    (contract ??= new ResponseContract()).check(method, path, res.status, parsed);
+    return { status: res.status, body: parsed };
   }
 
   post<T = any>(path: string, body?: unknown) {
