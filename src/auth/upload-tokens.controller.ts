@@ -14,7 +14,7 @@ export const UPLOAD_TOKEN_DEFAULT_TTL_SECONDS = 3600;
 export const UPLOAD_TOKEN_MAX_TTL_SECONDS = 86_400;
 
 export class CreateUploadTokenDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: UPLOAD_TOKEN_MAX_TTL_SECONDS, default: UPLOAD_TOKEN_DEFAULT_TTL_SECONDS })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: UPLOAD_TOKEN_MAX_TTL_SECONDS, description: `Default: ${UPLOAD_TOKEN_DEFAULT_TTL_SECONDS}.` })
   @IsOptional()
   @IsInt()
   @Min(1)

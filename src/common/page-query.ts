@@ -14,7 +14,7 @@ export class PageQuery {
   @MaxLength(200)
   cursor?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: LIST_MAX_LIMIT, default: LIST_DEFAULT_LIMIT })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: LIST_MAX_LIMIT, description: `Default: ${LIST_DEFAULT_LIMIT}.` })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -14,8 +14,11 @@ type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const str = (description?: string): Schema => ({ type: 'string', ...(description ? { description } : {}) });
-const nullable = (schema: Schema): Schema =>
-  '$ref' in schema ? { oneOf: [schema, { type: 'null' }] } : { ...schema, type: [schema.type, 'null'] };
+function nullable(schema: Schema): Schema {
+  if (typeof schema.type === 'string') return { ...schema, type: [schema.type, 'null'] };
+  if (Array.isArray(schema.enum)) return { ...schema, enum: [...schema.enum, null] };
+  return { oneOf: [schema, { type: 'null' }] };
+}
 const dateTime = { type: 'string', format: 'date-time' };
 const uuid = { type: 'string', format: 'uuid' };
 const int = (minimum?: number): Schema => ({ type: 'integer', ...(minimum === undefined ? {} : { minimum }) });

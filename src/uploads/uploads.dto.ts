@@ -85,7 +85,7 @@ export class CreateUploadDto {
   expiresInSeconds?: number;
 
   /** How the bytes will be sent: one presigned PUT (default), a browser form POST, or multipart. */
-  @ApiPropertyOptional({ enum: REST_UPLOAD_MODES, default: 'put' })
+  @ApiPropertyOptional({ enum: REST_UPLOAD_MODES, description: 'Default: put.' })
   @IsOptional()
   @IsIn(REST_UPLOAD_MODES, { message: `mode must be one of ${REST_UPLOAD_MODES.join(', ')}` })
   mode?: RestUploadMode;

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { IntakeClient, createIntakeClient } from '../../clients/ts/src';
 import { ResponseContract } from './response-contract';
 
 // Jest-free on purpose: the benchmarks use putPresigned too.
@@ -10,6 +11,8 @@ export interface ApiResponse<T = any> {
 }
 
 let contract: ResponseContract | undefined;
+const checkContract = (method: string, path: string, status: number, body: unknown) =>
+  (contract ??= new ResponseContract()).check(method, path, status, body);
 
 /**
  * The calls a SaaS backend makes, over plain HTTP. Every answer is checked against the API
@@ -18,8 +21,21 @@ let contract: ResponseContract | undefined;
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
-    private readonly token?: string,
+    readonly token?: string,
   ) {}
+
+  /** The typed client (clients/ts) with the same credentials, its answers checked like this client's. */
+  typed(): IntakeClient {
+    const client = createIntakeClient({ apiUrl: this.baseUrl, apiKey: this.token ?? '' });
+    client.api.use({
+      async onResponse({ request, response }) {
+        const json = response.headers.get('content-type')?.includes('application/json');
+        const text = json || response.status === 204 ? await response.clone().text() : undefined;
+        if (text !== undefined) checkContract(request.method, new URL(request.url).pathname, response.status, text ? JSON.parse(text) : null);
+      },
+    });
+    return client;
+  }
 
   withToken(token: string | undefined): ApiClient {
     return new ApiClient(this.baseUrl, token);
@@ -36,7 +52,7 @@ export class ApiClient {
     });
     const text = await res.text();
     const parsed = text ? JSON.parse(text) : null;
-    (contract ??= new ResponseContract()).check(method, path, res.status, parsed);
+    checkContract(method, path, res.status, parsed);
     return { status: res.status, body: parsed };
   }
 

@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
@@ -91,6 +93,15 @@ describe('the OpenAPI document', () => {
           expect(operation.responses[status]!.content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });
         }
       }
+    }
+  });
+
+  it('holds only valid JSON Schema 2020-12: every component compiles', () => {
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    ajv.addSchema(document as object, 'doc');
+    for (const name of Object.keys((document as unknown as { components: { schemas: object } }).components.schemas)) {
+      expect(() => ajv.compile({ $ref: `doc#/components/schemas/${name}` })).not.toThrow();
     }
   });
 

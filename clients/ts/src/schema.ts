@@ -618,8 +618,8 @@ export interface components {
             name: string;
         };
         CreateUploadTokenDto: {
-            /** @default 3600 */
-            expiresInSeconds: number;
+            /** @description Default: 3600. */
+            expiresInSeconds?: number;
             /** @description How many uploads it may create. */
             maxUploads?: number;
             /** @description Bytes, within the tenant limit. */
@@ -658,10 +658,10 @@ export interface components {
             size: number;
             expiresInSeconds?: number;
             /**
-             * @default put
+             * @description Default: put.
              * @enum {string}
              */
-            mode: "put" | "post" | "multipart";
+            mode?: "put" | "post" | "multipart";
             /**
              * @description Key/value strings (keys 1-64 of A-Z a-z 0-9 _ . : -, values up to 1024 characters).
              * @example {
@@ -988,7 +988,7 @@ export interface components {
             endpointId: string;
             /** @enum {unknown} */
             status: "pending" | "succeeded" | "failed";
-            /** @enum {|null} */
+            /** @enum {unknown} */
             failureReason: "exhausted" | "endpoint_disabled" | "endpoint_gone" | "url_refused" | null;
             /** Format: date-time */
             nextAttemptAt: string | null;
@@ -1550,6 +1550,7 @@ export interface operations {
             query?: {
                 /** @description nextCursor of the previous page. */
                 cursor?: string;
+                /** @description Default: 20. */
                 limit?: number;
                 status?: "awaiting_upload" | "processing" | "ready" | "rejected" | "failed" | "expired" | "deleted";
             };
@@ -2755,6 +2756,7 @@ export interface operations {
             query?: {
                 /** @description nextCursor of the previous page. */
                 cursor?: string;
+                /** @description Default: 20. */
                 limit?: number;
                 endpointId?: string;
                 uploadId?: string;
