@@ -41,7 +41,7 @@ describe('the intake CLI (built, spawned) against the HTTP API + worker processe
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'intake-e2e-cli-'));
     await receiver.start();
-    const platformEnv = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), MULTIPART_PART_SIZE: String(PART_SIZE) };
+    const platformEnv = { ADMIN_TOKEN, WORK_DIR: join(dir, 'work'), LOG_LEVEL: 'info', MULTIPART_PART_SIZE: String(PART_SIZE) };
     const started = await startApi(platformEnv);
     processes.push(started.proc, await startWorker(platformEnv));
     apiUrl = started.url;
