@@ -4,6 +4,7 @@ import { ErrorCode } from '../common/errors';
 import { UPLOAD_MODES, UPLOAD_STATUSES, UploadStage } from '../database/entities/upload.entity';
 import { tenantPolicySchema } from '../tenants/tenant-policy';
 import { WEBHOOK_EVENT_TYPES } from '../../workflows/contract';
+import { WEBHOOK_EVENT_EXAMPLES } from '../webhooks/event-examples';
 
 /**
  * Response bodies and shared shapes of the API description, as JSON Schema 2020-12 (OpenAPI 3.1).
@@ -23,6 +24,8 @@ const dateTime = { type: 'string', format: 'date-time' };
 const uuid = { type: 'string', format: 'uuid' };
 const int = (minimum?: number): Schema => ({ type: 'integer', ...(minimum === undefined ? {} : { minimum }) });
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+
+const withExamples = (examples: unknown[], properties: Record<string, Schema>): Schema => ({ ...object(properties), examples });
 
 /** Every property listed is required (views always carry every field; absent ones are null). */
 function object(properties: Record<string, Schema>, optional: string[] = []): Schema {
@@ -71,9 +74,12 @@ const WebhookEndpoint = {
 const UppyPartUrl = object({ url: str() });
 
 export const SCHEMAS = {
-  ErrorBody: object({
-    error: object({ code: { enum: Object.values(ErrorCode) }, message: str('From the catalogue; never echoes secrets.') }),
-  }),
+  ErrorBody: {
+    ...object({
+      error: object({ code: { enum: Object.values(ErrorCode) }, message: str('From the catalogue; never echoes secrets.') }),
+    }),
+    examples: [{ error: { code: 'UPLOAD_NOT_FOUND', message: 'Upload not found' } }],
+  },
   Output: object({
     name: str(),
     contentType: str(),
@@ -82,7 +88,7 @@ export const SCHEMAS = {
     height: nullable(int(0)),
     url: str('Presigned GET (for `hls`, a signed API link), valid for DOWNLOAD_URL_TTL_SECONDS.'),
   }),
-  Upload: object({
+  Upload: withExamples([WEBHOOK_EVENT_EXAMPLES['upload.ready'].data, WEBHOOK_EVENT_EXAMPLES['upload.rejected'].data], {
     id: uuid,
     status: { enum: [...UPLOAD_STATUSES] },
     stage: { enum: Object.keys(STAGES) },

@@ -96,13 +96,16 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('holds only valid JSON Schema 2020-12: every component compiles', () => {
+  it('holds only valid JSON Schema 2020-12: every component compiles, and its examples match it', () => {
     const ajv = new Ajv2020({ strict: false });
     addFormats(ajv);
     ajv.addSchema(document as object, 'doc');
-    for (const name of Object.keys((document as unknown as { components: { schemas: object } }).components.schemas)) {
-      expect(() => ajv.compile({ $ref: `doc#/components/schemas/${name}` })).not.toThrow();
+    const schemas = (document as unknown as { components: { schemas: Record<string, { examples?: unknown[] }> } }).components.schemas;
+    for (const [name, schema] of Object.entries(schemas)) {
+      const validate = ajv.compile({ $ref: `doc#/components/schemas/${name}` });
+      for (const example of schema.examples ?? []) expect([name, validate(example), validate.errors]).toEqual([name, true, null]);
     }
+    expect(schemas.Upload!.examples).toHaveLength(2);
   });
 
   it('has a webhook for every event type, with its example', () => {

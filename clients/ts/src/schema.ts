@@ -726,6 +726,14 @@ export interface components {
             description?: string | null;
             enabled?: boolean;
         };
+        /**
+         * @example {
+         *       "error": {
+         *         "code": "UPLOAD_NOT_FOUND",
+         *         "message": "Upload not found"
+         *       }
+         *     }
+         */
         ErrorBody: {
             error: {
                 /** @enum {unknown} */
@@ -743,6 +751,74 @@ export interface components {
             /** @description Presigned GET (for `hls`, a signed API link), valid for DOWNLOAD_URL_TTL_SECONDS. */
             url: string;
         };
+        /**
+         * @example {
+         *       "id": "3f6c1e2a-8d4b-4c1e-9a57-2b8f0d6e4c11",
+         *       "status": "ready",
+         *       "stage": "done",
+         *       "progress": 100,
+         *       "filename": "beach.jpg",
+         *       "contentType": "image/jpeg",
+         *       "size": 2481152,
+         *       "mode": "put",
+         *       "clientMetadata": {
+         *         "userId": "u_42"
+         *       },
+         *       "sha256": "9f2b5c0e7d1a4f6b8c3e2d1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e",
+         *       "metadata": {
+         *         "width": 4032,
+         *         "height": 3024,
+         *         "format": "jpeg",
+         *         "exif": {
+         *           "Make": "Apple",
+         *           "Model": "iPhone 15"
+         *         }
+         *       },
+         *       "outputs": [
+         *         {
+         *           "name": "optimized",
+         *           "contentType": "image/webp",
+         *           "size": 412876,
+         *           "width": 2048,
+         *           "height": 1536,
+         *           "url": "https://storage.example.com/intake/uploads/tenant/3f6c1e2a-8d4b-4c1e-9a57-2b8f0d6e4c11/outputs/optimized.webp?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=..."
+         *         },
+         *         {
+         *           "name": "thumbnail",
+         *           "contentType": "image/webp",
+         *           "size": 14210,
+         *           "width": 320,
+         *           "height": 240,
+         *           "url": "https://storage.example.com/intake/uploads/tenant/3f6c1e2a-8d4b-4c1e-9a57-2b8f0d6e4c11/outputs/thumbnail.webp?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=..."
+         *         }
+         *       ],
+         *       "error": null,
+         *       "createdAt": "2026-11-30T12:00:00.000Z",
+         *       "updatedAt": "2026-11-30T12:00:06.870Z"
+         *     }
+         * @example {
+         *       "id": "3f6c1e2a-8d4b-4c1e-9a57-2b8f0d6e4c11",
+         *       "status": "rejected",
+         *       "stage": "done",
+         *       "progress": 0,
+         *       "filename": "beach.jpg",
+         *       "contentType": "image/jpeg",
+         *       "size": 2481152,
+         *       "mode": "put",
+         *       "clientMetadata": {
+         *         "userId": "u_42"
+         *       },
+         *       "sha256": null,
+         *       "metadata": null,
+         *       "outputs": [],
+         *       "error": {
+         *         "code": "INFECTED",
+         *         "message": "Virus scanner found: Win.Test.EICAR_HDB-1"
+         *       },
+         *       "createdAt": "2026-11-30T12:00:00.000Z",
+         *       "updatedAt": "2026-11-30T12:00:06.870Z"
+         *     }
+         */
         Upload: {
             /** Format: uuid */
             id: string;
