@@ -50,7 +50,7 @@ async function uploadOne(file: string, label: string, o: UploadCommandOptions): 
   const total = statSync(file).size;
   const show = o.display.start(label, total);
   let resume = o.store.find(file, o.apiUrl);
-  const resumed = resume !== undefined;
+  let resumed = resume !== undefined;
   const send = (from: ResumeState | undefined) =>
     o.client.uploadFile(file, {
       mode: o.mode,
@@ -68,6 +68,7 @@ async function uploadOne(file: string, label: string, o: UploadCommandOptions): 
       if (!resume || !staleResume(err)) throw err;
       o.store.forget(file);
       resume = undefined;
+      resumed = false;
       id = await send(undefined);
     }
   } catch (err) {

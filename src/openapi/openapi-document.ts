@@ -24,7 +24,6 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Intake API')
     .setDescription(DESCRIPTION)
     .setVersion('1.0.0')
-    .setLicense('UNLICENSED', '')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A tenant API key, `ik_…`.' }, SECURITY.apiKey)
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An upload token, `ut_…`, minted by POST /v1/upload-tokens.' }, SECURITY.uploadToken)
     .addApiKey({ type: 'apiKey', in: 'query', name: 'token', description: 'An upload token (`ut_…`) in the query, for EventSource.' }, SECURITY.uploadTokenQuery)
