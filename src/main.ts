@@ -15,6 +15,7 @@ import { loadConfig } from './config/config';
 import type { ApiMetrics } from './observability/metrics/api-metrics';
 import { recordHttpMetrics } from './observability/metrics/http-metrics';
 import { API_METRICS } from './observability/metrics/metrics.tokens';
+import { createOpenApiDocument, mountApiDocs } from './openapi/openapi-document';
 import { TUS_PATH, TusEndpoint } from './tus/tus-endpoint';
 
 let logger: Logger | undefined;
@@ -50,6 +51,7 @@ async function main() {
       exceptionFactory: validationError,
     }),
   );
+  mountApiDocs(app, createOpenApiDocument(app));
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');

@@ -5,6 +5,8 @@ import { Authenticator } from '../auth/authenticator';
 import { UploadTokenStore } from '../auth/upload-token-store';
 import { AppError, ErrorCode, errors } from '../common/errors';
 import { AppConfig, CONFIG } from '../config/config';
+import { ApiTags } from '@nestjs/swagger';
+import { Fails, Responds, RespondsText } from '../openapi/decorators';
 import { DEMO_ASSETS, DEMO_ASSET_DIR, DEMO_HTML, demoAssetsBuilt, demoCsp } from './demo-page';
 
 /** Long enough to try a few files, short enough that a token copied out of the page soon dies. */
@@ -16,6 +18,7 @@ export const DEMO_TOKEN_MAX_UPLOADS = 20;
  * POST /demo/upload-token, an upload token of the demo tenant (DEMO_API_KEY_FILE) and no other.
  * Mounted only when the demo is on (see demoControllers).
  */
+@ApiTags('Demo (development only)')
 @Controller('demo')
 export class DemoController {
   constructor(
@@ -24,6 +27,8 @@ export class DemoController {
     @Inject(UploadTokenStore) private readonly tokens: UploadTokenStore,
   ) {}
 
+  @RespondsText(200, 'text/html', 'The demo page.')
+  @Fails({ 404: [ErrorCode.NOT_FOUND] })
   @Get()
   page(@Res() res: Response): void {
     if (!demoAssetsBuilt()) throw errors.notFound('Demo bundle (run npm run build)');
@@ -39,6 +44,8 @@ export class DemoController {
       .send(DEMO_HTML);
   }
 
+  @RespondsText(200, 'application/octet-stream', 'The page\'s script or stylesheet (`demo.js`, `demo.css`).')
+  @Fails({ 404: [ErrorCode.NOT_FOUND] })
   @Get('assets/:name')
   async asset(@Param('name') name: string, @Res() res: Response): Promise<void> {
     const type = Object.hasOwn(DEMO_ASSETS, name) ? DEMO_ASSETS[name as keyof typeof DEMO_ASSETS] : null;
@@ -54,6 +61,8 @@ export class DemoController {
     );
   }
 
+  @Responds(201, 'DemoUploadToken', 'An upload token of the demo tenant, for the page on this API\'s own origin.')
+  @Fails({ 403: [ErrorCode.INVALID_REQUEST], 404: [ErrorCode.NOT_FOUND], 503: [ErrorCode.DEPENDENCY_UNAVAILABLE] })
   @Post('upload-token')
   @HttpCode(201)
   async uploadToken(@Headers('origin') origin: string | undefined): Promise<{ token: string; expiresAt: string }> {
