@@ -13,6 +13,8 @@ import type { VideoTranscoder } from '../src/media/video-transcoder';
 import type { VideoLimitSettings } from '../src/media/video-limits';
 import type { ClamdScanner } from '../src/scanning/clamd-scanner';
 import type { ObjectStorage } from '../src/storage/object-storage';
+import type { UploadReruns } from '../src/admin/upload-reruns';
+import type { OutputGenerations } from '../src/uploads/output-generations';
 import type { UploadStore } from '../src/uploads/upload-store';
 import type { DeliveryAttempts } from '../src/webhooks/delivery-attempts';
 import type { WebhookPublisher } from '../src/webhooks/event-publisher';
@@ -49,6 +51,9 @@ export interface ActivityDeps {
   /** Records an upload's change as a webhook event and starts its delivery. */
   webhookEvents: WebhookPublisher;
   deliveryAttempts: DeliveryAttempts;
+  /** Admin reruns: the output generations they build and swap, and starting them (a bulk rerun's pages). */
+  generations: OutputGenerations;
+  reruns: UploadReruns;
   /** This worker's local copies of originals (one read per upload per worker). */
   sessions: WorkspaceSessions;
   /** Scan verdicts, bytes read, processing times; absent (tests) or null (METRICS_ENABLED=false): not counted. */

@@ -18,8 +18,9 @@ export function finishActivities({ uploads, storage, metrics }: ActivityDeps) {
   return {
     /**
      * Records the outcome. Whatever it is, nothing a client wrote stays at the incoming key; a
-     * rejected or failed upload also loses its original and any partial outputs (an infected one
-     * was already moved under quarantine/).
+     * rejected upload also loses its original and any partial outputs (an infected one was already
+     * moved under quarantine/). A failed one keeps them, unserved, for a retry to resume from
+     * (POST /v1/admin/uploads/:id/retry); deleting the upload removes them.
      */
     async finishUpload(input: {
       uploadId: string;
@@ -29,7 +30,7 @@ export function finishActivities({ uploads, storage, metrics }: ActivityDeps) {
       const upload = await getUpload(input.uploadId);
       await uploads.finish(input.uploadId, input.status, input.error);
       await storage.delete(objectKeys.incoming(upload.tenantId, upload.id));
-      if (input.status !== 'ready') {
+      if (input.status === 'rejected') {
         await uploads.deleteOutputs(upload.id);
         await storage.deletePrefix(objectKeys.outputsPrefix(upload.tenantId, upload.id));
         await storage.delete(objectKeys.original(upload.tenantId, upload.id));

@@ -9,6 +9,7 @@ import { notifyActivities } from './notify';
 import { previewActivities } from './previews';
 import { segmentActivities } from './segments';
 import { processActivities } from './process';
+import { rerunActivities } from './rerun';
 import { thumbnailActivities } from './thumbnail';
 import { verifyActivities } from './verify';
 
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...finishActivities(deps),
     ...notifyActivities(deps),
     ...deletionActivities(deps),
+    ...rerunActivities(deps),
   };
 }
 

@@ -37,7 +37,8 @@ const VERDICTS: Partial<Record<ErrorCode, ScanVerdict>> = {
 };
 
 function roleOf(taskQueue: string): WorkspaceRole {
-  return taskQueue === TASK_QUEUES.transcode ? 'transcode' : 'uploads';
+  if (taskQueue === TASK_QUEUES.transcode) return 'transcode';
+  return taskQueue === TASK_QUEUES.backfill ? 'backfill' : 'uploads';
 }
 
 /**
@@ -51,8 +52,19 @@ function roleOf(taskQueue: string): WorkspaceRole {
  */
 export function ingestActivities({ uploads, storage, scanner, sessions, config, metrics }: ActivityDeps) {
   return {
-    /** `keepLocalCopy: false` (no steps follow, e.g. a document): the copy is freed right away. */
-    async ingestOriginal({ uploadId, keepLocalCopy = true }: { uploadId: string; keepLocalCopy?: boolean }): Promise<IngestResult> {
+    /**
+     * `keepLocalCopy: false` (no steps follow, e.g. a document): the copy is freed right away.
+     * `rescan` (a reprocess): scanned again with today's signatures although it was scanned before.
+     */
+    async ingestOriginal({
+      uploadId,
+      keepLocalCopy = true,
+      rescan = false,
+    }: {
+      uploadId: string;
+      keepLocalCopy?: boolean;
+      rescan?: boolean;
+    }): Promise<IngestResult> {
       const ctx = Context.current();
       const upload = await uploads.get(uploadId);
       if (!upload.kind || !upload.sourceEtag) {
@@ -74,7 +86,7 @@ export function ingestActivities({ uploads, storage, scanner, sessions, config, 
       try {
         const session = await sessions.open(uploadId, role, ctx.cancellationSignal);
         try {
-          const scan = upload.sha256 === null;
+          const scan = upload.sha256 === null || rescan;
           if (scan) await uploads.setStage(uploadId, 'scanning');
           progress = { phase: scan ? 'scanning' : 'downloading', bytes: 0 };
 

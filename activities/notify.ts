@@ -9,8 +9,9 @@ import type { ActivityDeps } from './deps';
  * no consumer can slow the upload down.
  */
 export function notifyActivities({ webhookEvents, deliveryAttempts }: ActivityDeps) {
-  async function publishEvent({ uploadId, event }: { uploadId: string; event: WebhookEvent }) {
-    const published = await webhookEvents.publish(uploadId, event);
+  /** `generation`: set by admin reruns, whose events are new ones (see webhookIdFor). */
+  async function publishEvent({ uploadId, event, generation }: { uploadId: string; event: WebhookEvent; generation?: number }) {
+    const published = await webhookEvents.publish(uploadId, event, generation);
     Context.current().log.info('webhook event published', { uploadId, event, ...published });
     return published;
   }

@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { storyboardCues, storyboardLayout, storyboardVtt } from '../src/media/storyboard';
 import type { ActivityDeps } from './deps';
-import { about, activityLog, publishOutput, rejectUnreadableMedia, type LocalStepInput, withLocalCopy } from './support';
+import { buildingGeneration } from '../src/database/entities/upload.entity';
+import { about, activityLog, publishOutput, rejectUnreadableMedia, type LocalStepInput, uploadEnded, withLocalCopy } from './support';
 
 /** What a step on the local copy may leave out (the tenant's policy); absent: everything. */
 export interface PreviewStepInput extends LocalStepInput {
@@ -87,9 +87,11 @@ export function previewActivities(deps: ActivityDeps) {
           await uploads.setMetadata(uploadId, { ...upload.metadata, storyboard: layout });
           // The WebVTT players read the sheet through: the API builds it from the grid (its link to
           // the sheet must be fresh), so the row only names the sheet it maps.
-          const sheet = (await uploads.listOutputs(uploadId)).find((o) => o.name === 'storyboard');
+          const generation = buildingGeneration(upload);
+          const sheet = (await uploads.listOutputs(uploadId, generation)).find((o) => o.name === 'storyboard');
           if (sheet) {
             const { written } = await uploads.upsertOutput(uploadId, {
+              generation,
               name: 'storyboard_vtt',
               objectKey: sheet.objectKey,
               contentType: 'text/vtt',
@@ -97,7 +99,7 @@ export function previewActivities(deps: ActivityDeps) {
               width: null,
               height: null,
             });
-            if (!written) throw ApplicationFailure.nonRetryable(`upload ${uploadId} already ended`, 'UPLOAD_ENDED');
+            if (!written) throw uploadEnded(uploadId);
           }
           activityLog().info('storyboard rendered', { ...about(upload), tiles: layout.tiles, intervalSeconds: layout.intervalSeconds });
         },

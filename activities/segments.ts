@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LadderRung, ladderFor } from '../src/media/segment-encoder';
@@ -8,7 +7,8 @@ import { objectKeys } from '../src/storage/object-keys';
 import type { ActivityDeps } from './deps';
 import { type PreviewStepInput, wanted } from './previews';
 import { OPTIMIZED } from './process';
-import { about, activityLog, publishOutput, rejectUnreadableMedia, withLocalCopy } from './support';
+import { buildingGeneration } from '../src/database/entities/upload.entity';
+import { about, activityLog, publishOutput, rejectUnreadableMedia, uploadEnded, withLocalCopy } from './support';
 
 /** What splitting decided: the segments (in S3), the ladder, and the rotation the segments lost. */
 export interface SegmentPlan {
@@ -95,16 +95,20 @@ export function segmentActivities(deps: ActivityDeps) {
               onProgress: (f) => (fraction = f),
             })
             .catch(rejectUnreadableMedia);
-          // Keys of this attempt: a retry never overwrites what an earlier attempt recorded.
+          // Keys of this run (its generation) and attempt: a retry or a rerun never overwrites what
+          // an earlier attempt recorded.
+          const generation = buildingGeneration(upload);
           const { activityId, attempt } = ctx.info;
           const stored = [];
           for (const piece of encoded) {
-            const key = objectKeys.output(upload.tenantId, uploadId, `hls/${piece.name}/${String(segment.index).padStart(5, '0')}.${activityId}.${attempt}.ts`);
+            const file = `${String(segment.index).padStart(5, '0')}.${activityId}.${attempt}.ts`;
+            const key = objectKeys.output(upload.tenantId, uploadId, `hls/g${generation}/${piece.name}/${file}`);
             await storage.uploadFile(key, piece.file, 'video/mp2t');
             stored.push({ ...piece, key });
           }
           const { written, replacedKeys } = await pieces.record(
             uploadId,
+            generation,
             stored.map((p) => ({
               rung: p.name,
               index: segment.index,
@@ -118,10 +122,10 @@ export function segmentActivities(deps: ActivityDeps) {
           );
           if (!written) {
             await Promise.all(stored.map((p) => storage.delete(p.key)));
-            throw ApplicationFailure.nonRetryable(`upload ${uploadId} already ended`, 'UPLOAD_ENDED');
+            throw uploadEnded(uploadId);
           }
           await Promise.all(replacedKeys.map((key) => storage.delete(key)));
-          const done = await pieces.segmentsDone(uploadId, rungs[rungs.length - 1]!.name);
+          const done = await pieces.segmentsDone(uploadId, generation, rungs[rungs.length - 1]!.name);
           await uploads.setProgress(uploadId, Math.floor((done / segmentCount) * 95));
         });
       } finally {
@@ -133,7 +137,8 @@ export function segmentActivities(deps: ActivityDeps) {
     async assembleVideo({ uploadId, outputs }: { uploadId: string; outputs?: ReadonlyArray<string> }): Promise<void> {
       const ctx = Context.current();
       const upload = await uploads.get(uploadId);
-      const all = await pieces.list(uploadId);
+      const generation = buildingGeneration(upload);
+      const all = await pieces.list(uploadId, generation);
       const top = all[all.length - 1];
       if (!top) throw new Error(`upload ${uploadId} has no transcoded pieces`);
       const topPieces = all.filter((p) => p.rung === top.rung).sort((a, b) => a.index - b.index);
@@ -154,14 +159,15 @@ export function segmentActivities(deps: ActivityDeps) {
           }
           if (wanted({ uploadId, outputs }, 'hls')) {
             const { written } = await uploads.upsertOutput(uploadId, {
+              generation,
               name: 'hls',
-              objectKey: objectKeys.output(upload.tenantId, uploadId, 'hls/'),
+              objectKey: objectKeys.output(upload.tenantId, uploadId, `hls/g${generation}/`),
               contentType: 'application/vnd.apple.mpegurl',
               size: all.reduce((sum, p) => sum + p.bytes, 0),
               width: top.width,
               height: top.height,
             });
-            if (!written) throw ApplicationFailure.nonRetryable(`upload ${uploadId} already ended`, 'UPLOAD_ENDED');
+            if (!written) throw uploadEnded(uploadId);
           }
         });
       } finally {

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { existsSync } from 'node:fs';
 import { ErrorCode } from '../src/common/errors';
-import type { Upload } from '../src/database/entities/upload.entity';
+import { type Upload, buildingGeneration } from '../src/database/entities/upload.entity';
 import { objectKeys } from '../src/storage/object-keys';
 import { WORKSPACE_LOST } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
@@ -102,10 +102,20 @@ export interface RenderedOutput {
 }
 
 /**
- * Uploads a rendition under a key of its own attempt, then points the upload's output row at it.
- * The row write is fenced: an attempt that outlived the upload (it already ended) writes no row and
- * removes its own object, so it never changes what a finished upload serves. A retry that replaces
- * an earlier attempt's rendition removes the one it replaced.
+ * An object key of this attempt's own: the generation (a new one per run, see reruns) and the
+ * activity's id and attempt, so no run or attempt ever writes over another's object.
+ */
+function attemptKey(upload: Pick<Upload, 'generation' | 'nextGeneration'>, file: string): string {
+  const { activityId, attempt } = Context.current().info;
+  return `g${buildingGeneration(upload)}/${activityId}.${attempt}/${file}`;
+}
+
+/**
+ * Uploads a rendition under a key of its own attempt, then points the upload's output row (of the
+ * generation this run builds, read when the step started) at it. The row write is fenced: an
+ * attempt that outlived the upload or its run writes no row and removes its own object, so it
+ * never changes what a finished upload serves. A retry that replaces an earlier attempt's
+ * rendition removes the one it replaced.
  */
 export async function publishOutput(
   { storage, uploads }: Pick<ActivityDeps, 'storage' | 'uploads'>,
@@ -113,10 +123,10 @@ export async function publishOutput(
   localPath: string,
   output: RenderedOutput,
 ): Promise<void> {
-  const { activityId, attempt } = Context.current().info;
-  const key = objectKeys.output(upload.tenantId, upload.id, `${activityId}.${attempt}/${output.file}`);
+  const key = objectKeys.output(upload.tenantId, upload.id, attemptKey(upload, output.file));
   await storage.uploadFile(key, localPath, output.contentType);
   const { written, replacedKey } = await uploads.upsertOutput(upload.id, {
+    generation: buildingGeneration(upload),
     name: output.name,
     objectKey: key,
     contentType: output.contentType,
@@ -126,8 +136,12 @@ export async function publishOutput(
   });
   if (!written) {
     await storage.delete(key);
-    const now = await uploads.get(upload.id);
-    throw ApplicationFailure.nonRetryable(`upload ${upload.id} already ended as ${now.status}`, 'UPLOAD_ENDED');
+    throw uploadEnded(upload.id);
   }
   if (replacedKey && replacedKey !== key) await storage.delete(replacedKey);
+}
+
+/** A step's write was fenced off: its upload ended, or a later run took it over. */
+export function uploadEnded(uploadId: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`upload ${uploadId} already ended or was taken over by a later run`, 'UPLOAD_ENDED');
 }

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { AdminUploadsController } from './admin/admin-uploads.controller';
+import { UploadReruns } from './admin/upload-reruns';
 import { ApiKeyStore } from './auth/api-key-store';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { Authenticator } from './auth/authenticator';
@@ -71,6 +73,7 @@ export class AppModule {
         WebhookDeliveriesController,
         HlsController,
         StoryboardController,
+        AdminUploadsController,
         ...demoControllers(config),
       ],
       providers: [
@@ -90,6 +93,7 @@ export class AppModule {
         UploadListing,
         ...webhookProviders,
         VideoPieceStore,
+        UploadReruns,
       ],
     };
   }

@@ -17,6 +17,7 @@ import { TRACING, type Tracing } from './observability/tracing/tracing.module';
 import type { ApiMetrics } from './observability/metrics/api-metrics';
 import { recordHttpMetrics } from './observability/metrics/http-metrics';
 import { API_METRICS } from './observability/metrics/metrics.tokens';
+import { createOpenApiDocument, mountApiDocs } from './openapi/openapi-document';
 import { TUS_PATH, TusEndpoint } from './tus/tus-endpoint';
 
 let logger: Logger | undefined;
@@ -54,6 +55,7 @@ async function main() {
       exceptionFactory: validationError,
     }),
   );
+  mountApiDocs(app, createOpenApiDocument(app));
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');

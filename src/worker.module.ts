@@ -7,6 +7,8 @@ import { MetricsModule } from './observability/metrics/metrics.module';
 import { TracingModule } from './observability/tracing/tracing.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
+import { UploadReruns } from './admin/upload-reruns';
+import { OutputGenerations } from './uploads/output-generations';
 import { TenantStore } from './tenants/tenant-store';
 import { UploadStore } from './uploads/upload-store';
 import { VideoPieceStore } from './uploads/video-piece-store';
@@ -30,8 +32,8 @@ export class WorkerModule {
         TemporalModule,
         MetricsModule.forWorker(config),
       ],
-      providers: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
-      exports: [UploadStore, TenantStore, VideoPieceStore, ...webhookProviders],
+      providers: [UploadStore, TenantStore, VideoPieceStore, OutputGenerations, UploadReruns, ...webhookProviders],
+      exports: [UploadStore, TenantStore, VideoPieceStore, OutputGenerations, UploadReruns, ...webhookProviders],
     };
   }
 }

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import { Activities, SESSION_ACTIVITIES, TRANSCODE_ACTIVITIES, WEBHOOK_ACTIVITIES, createActivities } from '../activities';
 import { sweepIdleWorkspaces } from './workspaces/sweep';
+import { UploadReruns } from './admin/upload-reruns';
+import { OutputGenerations } from './uploads/output-generations';
 import { TASK_QUEUES } from '../workflows/contract';
 import { AppConfig, loadConfig } from './config/config';
 import { NestPinoLogger, createLogger } from './common/logger';
@@ -56,6 +58,7 @@ async function main() {
   const slots: Record<WorkspaceRole, number> = {
     uploads: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     transcode: config.WORKER_MAX_CONCURRENT_TRANSCODES,
+    backfill: config.WORKER_MAX_CONCURRENT_BACKFILL,
   };
   const sessions = new WorkspaceSessions({ workDir: config.WORK_DIR, workerId, slots, idleMs: SESSION_MAX_IDLE_MS });
   const activities = createActivities({
@@ -76,6 +79,8 @@ async function main() {
     pieces: app.get(VideoPieceStore),
     webhookEvents: app.get(WebhookPublisher),
     deliveryAttempts: app.get(DeliveryAttempts),
+    generations: app.get(OutputGenerations),
+    reruns: app.get(UploadReruns),
     sessions,
     metrics,
   });
@@ -106,8 +111,8 @@ async function main() {
     interceptors: { activity: activityInterceptors },
     sinks: tracing.sinks,
   } as const;
-  // Bundled once for every worker that runs workflows (a transcode-only process runs none).
-  const workflows = config.WORKER_QUEUES.some((q) => q !== 'transcode') ? await workflowSource(config) : {};
+  // Bundled once, for the queues that run workflows (transcode and backfill workers run none).
+  const workflows = config.WORKER_QUEUES.some((q) => q === 'uploads' || q === 'webhooks') ? await workflowSource(config) : {};
   const workers: Worker[] = [];
   // Per role: the shared queue, where any worker may take an upload on (ingestOriginal), and this
   // worker's own queue, where the steps on its local copies run. Sessions are bounded by the same
@@ -143,7 +148,7 @@ async function main() {
         ...common,
         taskQueue: shared,
         ...(role === 'uploads' ? { ...workflows, activities: { ...sharedSteps, ingestOriginal } } : {}),
-        ...(role === 'transcode' ? { activities: { ingestOriginal } } : {}),
+        ...(role === 'transcode' || role === 'backfill' ? { activities: { ingestOriginal } } : {}),
         // Room for ingests waiting on a workspace besides the short steps (verify, webhooks).
         maxConcurrentActivityTaskExecutions: slots[role] * 2 + (role === 'uploads' ? 2 : 0),
       }),

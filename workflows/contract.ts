@@ -23,9 +23,16 @@ export const TASK_QUEUES = {
    * never on the queues that process uploads.
    */
   webhooks: 'intake-webhooks',
+  /**
+   * Admin reruns started in bulk (POST /v1/admin/uploads/reprocess) take their first heavy step
+   * here, and hold a workspace of the `backfill` role: each worker polls it with a few slots
+   * (WORKER_MAX_CONCURRENT_BACKFILL), so a backfill never queues ahead of live uploads.
+   */
+  backfill: 'intake-backfill',
 } as const;
 
 export const workflowIdFor = (uploadId: string) => `upload-${uploadId}`;
+export const reprocessBatchWorkflowIdFor = (batchId: string) => `reprocess-batch-${batchId}`;
 export const incomingSweepWorkflowIdFor = (uploadId: string) => `upload-${uploadId}-incoming-sweep`;
 export const deletionWorkflowIdFor = (uploadId: string) => `upload-${uploadId}-deletion`;
 /** Delivers one event to every endpoint that wants it; the event id is its `webhook-id`. */
@@ -40,8 +47,38 @@ export interface UploadWorkflowInput {
   expiresAt: string;
   /** How the bytes arrive (absent in histories from before modes existed: `put`). */
   mode?: 'put' | 'post' | 'multipart' | 'tus';
-  /** Renditions to produce, from the tenant's policy at creation; absent: all. */
+  /** Renditions to produce, from the tenant's policy at creation (a rerun's: at its start); absent: all. */
   outputs?: ReadonlyArray<OutputName>;
+  /** An admin rerun of an upload that ended (a new run of its workflow id); absent: a new upload. */
+  rerun?: UploadRerun;
+}
+
+/**
+ * `retry`: a failed upload, from the step that failed (what is recorded is kept). `reprocess`: a
+ * ready upload with the current pipeline, into a new output generation swapped in at the end.
+ * Neither waits for arrival nor verifies again. `backfill`: started in bulk, so its ingest runs on
+ * TASK_QUEUES.backfill.
+ */
+export interface UploadRerun {
+  kind: RerunKind;
+  backfill?: boolean;
+}
+export type RerunKind = 'retry' | 'reprocess';
+
+/** Which uploads a bulk rerun re-drives; `status` `ready` (the default) reprocesses, `failed` retries. */
+export interface RerunFilter {
+  tenantId?: string;
+  status: 'ready' | 'failed';
+  mediaKind?: 'image' | 'video' | 'audio' | 'document';
+  /** ISO time; the API sets it to the request's time when absent, so the set does not grow while it runs. */
+  createdBefore: string;
+}
+
+export interface ReprocessBatchInput {
+  filter: RerunFilter;
+  /** Where the previous run (before continue-as-new) stopped, and how many it had started. */
+  after?: { at: string; id: string };
+  started?: number;
 }
 
 /**
@@ -108,7 +145,8 @@ export const uploadProgressQuery = defineQuery<UploadProgress>('progress');
 export interface UploadStatusView {
   uploadId: string;
   tenantId: string;
-  status: 'awaiting_upload' | 'processing' | TerminalStatus;
+  /** `cancelled`: the workflow was cancelled while processing (the upload was deleted). */
+  status: 'awaiting_upload' | 'processing' | TerminalStatus | 'cancelled';
   stage: UploadProgress['stage'];
   /** Known once verify has read the bytes. */
   mediaKind: MediaKind | null;

@@ -4,6 +4,7 @@ import {
   ParentClosePolicy,
   TimeoutFailure,
   condition,
+  isCancellation,
   log,
   patched,
   setHandler,
@@ -27,6 +28,7 @@ import {
   type UploadProgress,
 } from './contract';
 import { INCOMING_SWEEP_GRACE_MS, incomingSweepWorkflow } from './incoming-sweep.workflow';
+import { type PipelineOptions, rerunUpload } from './upload-rerun';
 import { isSegmentPlan, transcodeInSegments } from './video-segments';
 import { UploadVisibility, summarizedActivities, summarizedLocalActivities } from './visibility';
 
@@ -83,9 +85,9 @@ const MAX_WORKERS_PER_UPLOAD = 3;
  * Scanning streams the whole object; clamd being down is retried for ~15 minutes, never skipped. It
  * heartbeats while it waits for a workspace and for clamd's verdict.
  */
-function ingestOn(kind: MediaKind) {
+function ingestOn(kind: MediaKind, taskQueue: string | undefined = kind === 'video' ? TASK_QUEUES.transcode : undefined) {
   return summarizedActivities({
-    ...(kind === 'video' ? { taskQueue: TASK_QUEUES.transcode } : {}),
+    ...(taskQueue ? { taskQueue } : {}),
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
@@ -126,6 +128,8 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
   const progress: UploadProgress = { stage: 'awaiting_upload', progress: 0, segmentsDone: 0, segmentsTotal: 0 };
   setHandler(uploadProgressQuery, () => ({ ...progress }));
   const visibility = new UploadVisibility(input, progress);
+  // An admin rerun of an upload that ended: no arrival, no verify (workflows/upload-rerun.ts).
+  if (input.rerun) return rerunUpload(input, input.rerun, visibility, { process: processUpload, outcomeOf: toOutcome });
   const expiresAt = Date.parse(input.expiresAt);
   // Started now, so its start costs the pipeline nothing: it acts only once the URL is dead.
   const sweeper = startIncomingSweeper(uploadId, expiresAt);
@@ -154,10 +158,14 @@ export async function uploadWorkflow(input: UploadWorkflowInput): Promise<Upload
     visibility.enter('verifying');
     const { kind } = await verifying.verifyUpload({ uploadId, etag: etag! });
     visibility.verified(kind);
-    const last = await processOnOneWorker(uploadId, kind, input.outputs);
-    if (isSegmentPlan(last)) await transcodeInSegments(uploadId, last, input.outputs, visibility);
+    await processUpload(uploadId, kind, input.outputs, visibility);
     outcome = { status: 'ready', error: null };
   } catch (err) {
+    if (isCancellation(err)) {
+      // Deleted mid-processing: nothing more runs (the deletion workflow cleans up and announces it).
+      visibility.cancelled();
+      throw err;
+    }
     outcome = toOutcome(err);
   }
   visibility.finished(outcome);
@@ -201,6 +209,18 @@ async function pollForFormUpload(
   }
 }
 
+/** Everything after verify: the steps on one worker, then a video's segments. */
+async function processUpload(
+  uploadId: string,
+  kind: MediaKind,
+  outputs: UploadWorkflowInput['outputs'],
+  visibility: UploadVisibility,
+  options: PipelineOptions = {},
+): Promise<void> {
+  const last = await processOnOneWorker(uploadId, kind, outputs, options);
+  if (isSegmentPlan(last)) await transcodeInSegments(uploadId, last, outputs, visibility);
+}
+
 type Worker = ReturnType<typeof onWorker>;
 type Step = (worker: Worker, input: LocalStepInput) => Promise<unknown>;
 
@@ -208,17 +228,18 @@ type Step = (worker: Worker, input: LocalStepInput) => Promise<unknown>;
  * The steps after ingest for each kind, all on the worker holding the local copy; `outputs` (the
  * tenant's policy) leaves out renditions it does not want.
  */
-function stepsFor(kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): Step[] {
-  const metadata: Step = (w, input) => w.media.extractMetadata(input);
+function stepsFor(kind: MediaKind, outputs?: UploadWorkflowInput['outputs'], skipMetadata = false): Step[] {
+  // A retry skips metadata that is already recorded.
+  const metadata: Step[] = skipMetadata ? [] : [(w, input) => w.media.extractMetadata(input)];
   const wants = (...names: OutputName[]) => !outputs || names.some((n) => outputs.includes(n));
   const wanted = (name: OutputName, step: Step): Step[] => (wants(name) ? [step] : []);
   const thumbnail = wanted('thumbnail', (w, input) => w.media.createThumbnail(input));
   switch (kind) {
     case 'image':
-      return [metadata, ...wanted('optimized', (w, input) => w.media.processImage(input)), ...thumbnail];
+      return [...metadata, ...wanted('optimized', (w, input) => w.media.processImage(input)), ...thumbnail];
     case 'video': {
       // Workflows started before previews existed took the thumbnail from a fixed frame (replay).
-      if (!patched(VIDEO_PREVIEWS)) return [metadata, ...wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input)), ...thumbnail];
+      if (!patched(VIDEO_PREVIEWS)) return [...metadata, ...wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input)), ...thumbnail];
       // Before segmented transcoding, one activity transcoded the whole file here (replay).
       const transcode: Step[] = patched(SEGMENTED_TRANSCODE)
         ? wants('optimized', 'hls')
@@ -226,7 +247,7 @@ function stepsFor(kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): St
           : []
         : wanted('optimized', (w, input) => w.transcoding.transcodeVideo(input));
       return [
-        metadata,
+        ...metadata,
         // Previews first: quick, and a poster is there even while the transcode runs.
         ...(wants('poster', 'thumbnail') ? [(w: Worker, input: LocalStepInput) => w.media.createPoster({ ...input, outputs })] : []),
         ...wanted('storyboard', (w, input) => w.transcoding.createStoryboard({ ...input, outputs })),
@@ -234,8 +255,8 @@ function stepsFor(kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): St
       ];
     }
     case 'audio':
-      if (!patched(VIDEO_PREVIEWS) || !wants('optimized', 'waveform')) return [metadata];
-      return [metadata, (w, input) => w.transcoding.processAudio({ ...input, outputs })];
+      if (!patched(VIDEO_PREVIEWS) || !wants('optimized', 'waveform')) return metadata;
+      return [...metadata, (w, input) => w.transcoding.processAudio({ ...input, outputs })];
     case 'document':
       return [];
   }
@@ -251,10 +272,19 @@ const SEGMENTED_TRANSCODE = 'segmented-transcode';
  * step frees the copy itself (no extra round trip). If the worker is lost, another one takes the
  * upload from the immutable original.
  */
-async function processOnOneWorker(uploadId: string, kind: MediaKind, outputs?: UploadWorkflowInput['outputs']): Promise<unknown> {
-  const steps = stepsFor(kind, outputs);
+async function processOnOneWorker(
+  uploadId: string,
+  kind: MediaKind,
+  outputs: UploadWorkflowInput['outputs'],
+  { ingestQueue, rescan, skipMetadata }: PipelineOptions,
+): Promise<unknown> {
+  const steps = stepsFor(kind, outputs, skipMetadata);
   for (let round = 1; ; round++) {
-    const { taskQueue } = await ingestOn(kind).ingestOriginal({ uploadId, keepLocalCopy: steps.length > 0 });
+    const { taskQueue } = await ingestOn(kind, ingestQueue).ingestOriginal({
+      uploadId,
+      keepLocalCopy: steps.length > 0,
+      ...(rescan ? { rescan } : {}),
+    });
     const worker = onWorker(taskQueue);
     try {
       let result: unknown;
@@ -317,7 +347,7 @@ async function startIncomingSweeper(uploadId: string, expiresAt: number): Promis
 
 const PROCESSING_FAILED_MESSAGE = 'Processing kept failing after retries; the upload was not processed';
 
-type ProcessedOutcome = UploadWorkflowResult & { status: Exclude<TerminalStatus, 'expired'> };
+export type ProcessedOutcome = UploadWorkflowResult & { status: Exclude<TerminalStatus, 'expired'> };
 
 function toOutcome(err: unknown): ProcessedOutcome {
   const cause = err instanceof ActivityFailure ? err.cause : err;

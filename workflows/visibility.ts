@@ -188,6 +188,15 @@ export class UploadVisibility {
     this.enter('done', update);
   }
 
+  /**
+   * Cancelled while processing (the tenant deleted the upload, or an operator cancelled it): said as
+   * such, so a deleted upload is not found among the failed ones. Same upsert command as finished().
+   */
+  cancelled(): void {
+    this.status = 'cancelled';
+    this.enter('done', [{ key: SEARCH_ATTRIBUTES.uploadStatus, value: 'cancelled' }]);
+  }
+
   /** What the workflow is doing or waiting for, in words (the UI's "current details"). */
   showDetails(): void {
     setCurrentDetails(this.describe());

@@ -6,8 +6,12 @@ import type { Tenant } from '../database/entities/tenant.entity';
 import { ApiKeyStore } from './api-key-store';
 import { ApiKeyOnly, TenantGuard } from './guards';
 import { CurrentTenant } from './principal';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { ApiAuth, Fails, Responds, RespondsEmpty } from '../openapi/decorators';
 
 export class CreateApiKeyDto {
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'backend' })
   @IsString()
   @Length(1, 100)
   name!: string;
@@ -33,6 +37,7 @@ const present = (k: ApiKey): ApiKeyView => ({
 const keyId = new ParseUUIDPipe({ exceptionFactory: () => errors.apiKeyNotFound() });
 
 /** A tenant's own keys: several, named, revocable. Only API keys may manage them. */
+@ApiTags('API keys')
 @Controller('v1/api-keys')
 @UseGuards(TenantGuard)
 @ApiKeyOnly()
@@ -40,6 +45,9 @@ export class ApiKeysController {
   constructor(@Inject(ApiKeyStore) private readonly keys: ApiKeyStore) {}
 
   /** The key itself is in this response only. */
+  @ApiAuth.apiKey()
+  @Responds(201, 'CreatedApiKey', 'The key itself is in this response only.')
+  @Fails({ 400: [ErrorCode.VALIDATION_FAILED], 403: [ErrorCode.TOKEN_NOT_PERMITTED] })
   @Post()
   @HttpCode(201)
   async create(@CurrentTenant() tenant: Tenant, @Body() dto: CreateApiKeyDto): Promise<ApiKeyView & { key: string }> {
@@ -47,12 +55,18 @@ export class ApiKeysController {
     return { ...present(key), key: secret };
   }
 
+  @ApiAuth.apiKey()
+  @Responds(200, 'ApiKeyList', 'Every key of the tenant (without the secret).')
+  @Fails({ 403: [ErrorCode.TOKEN_NOT_PERMITTED] })
   @Get()
   async list(@CurrentTenant() tenant: Tenant): Promise<{ apiKeys: ApiKeyView[] }> {
     return { apiKeys: (await this.keys.list(tenant.id)).map(present) };
   }
 
   /** Revoking the key that makes the call is allowed: it is refused from the next request on. */
+  @ApiAuth.apiKey()
+  @RespondsEmpty(204, 'Revoked.')
+  @Fails({ 403: [ErrorCode.TOKEN_NOT_PERMITTED], 404: [ErrorCode.API_KEY_NOT_FOUND] })
   @Delete(':id')
   @HttpCode(204)
   async revoke(@CurrentTenant() tenant: Tenant, @Param('id', keyId) id: string): Promise<void> {

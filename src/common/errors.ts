@@ -49,6 +49,10 @@ export enum ErrorCode {
   INVALID_LINK = 'INVALID_LINK',
   /** A replay of this delivery is still running. */
   WEBHOOK_REPLAY_IN_PROGRESS = 'WEBHOOK_REPLAY_IN_PROGRESS',
+  /** Admin retry of an upload that is not `failed`, has no verified original, or whose workflow still runs. */
+  NOT_RETRYABLE = 'NOT_RETRYABLE',
+  /** Admin reprocess of an upload that is not `ready`, or whose workflow still runs. */
+  NOT_REPROCESSABLE = 'NOT_REPROCESSABLE',
 
   // Pipeline rejections (terminal, non-retryable; the workflow's list is REJECTION_CODES in
   // workflows/contract.ts)
@@ -229,6 +233,9 @@ export const errors = {
       'The delivery\'s endpoint is disabled; enable it before replaying',
       HttpStatus.CONFLICT,
     ),
+  notRetryable: (why: string) => new AppError(ErrorCode.NOT_RETRYABLE, `This upload cannot be retried: ${why}`, HttpStatus.CONFLICT),
+  notReprocessable: (why: string) =>
+    new AppError(ErrorCode.NOT_REPROCESSABLE, `This upload cannot be reprocessed: ${why}`, HttpStatus.CONFLICT),
   /** Names the dependency from a fixed list, never from the error that revealed the outage. */
   dependencyUnavailable: (what: Dependency) =>
     new AppError(

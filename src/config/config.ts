@@ -96,14 +96,16 @@ export const configSchema = z.object({
   EXIFTOOL_PATH: z.string().optional(),
 
   WORK_DIR: z.string().default('/tmp/intake-work'),
-  /** Which task queues this worker process polls: any of "uploads", "transcode", "webhooks". */
+  /** Which task queues this worker process polls: any of "uploads", "transcode", "webhooks", "backfill". */
   WORKER_QUEUES: z
     .string()
-    .default('uploads,transcode,webhooks')
+    .default('uploads,transcode,webhooks,backfill')
     .transform((s) => s.split(',').map((q) => q.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(['uploads', 'transcode', 'webhooks'])).min(1)),
+    .pipe(z.array(z.enum(['uploads', 'transcode', 'webhooks', 'backfill'])).min(1)),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(4),
   WORKER_MAX_CONCURRENT_TRANSCODES: z.coerce.number().int().positive().default(1),
+  /** Uploads of a bulk rerun (admin backfill) one worker holds at once, beside its live work. */
+  WORKER_MAX_CONCURRENT_BACKFILL: z.coerce.number().int().positive().default(1),
   /** Prebuilt workflow bundle; when absent the worker bundles workflows/ at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** OTLP/HTTP collector (`http://otel-collector:4318`): traces go to `<endpoint>/v1/traces`. Unset: tracing is off. */

@@ -13,6 +13,7 @@ import { WebhookEndpoints1764300000000 } from './migrations/1764300000000-webhoo
 import { UploadChangeNotifications1764310000000 } from './migrations/1764310000000-upload-change-notifications';
 import { VideoPieces1764320000000 } from './migrations/1764320000000-video-pieces';
 import { UploadCompletedAt1764400000000 } from './migrations/1764400000000-upload-completed-at';
+import { OutputGenerations1764500000000 } from './migrations/1764500000000-output-generations';
 
 export const ENTITIES = [Tenant, ApiKey, UploadToken, Upload, UploadOutput, WebhookEndpoint];
 export const MIGRATIONS = [
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   UploadChangeNotifications1764310000000,
   VideoPieces1764320000000,
   UploadCompletedAt1764400000000,
+  OutputGenerations1764500000000,
 ];
 
 /** Schema changes go through migrations only; `synchronize` stays off everywhere. */

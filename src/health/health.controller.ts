@@ -8,6 +8,8 @@ import { ErrorCode } from '../common/errors';
 import { LOGGER } from '../common/logger';
 import { REDIS } from '../rate-limit/redis';
 import { ObjectStorage } from '../storage/object-storage';
+import { ApiTags } from '@nestjs/swagger';
+import { Responds } from '../openapi/decorators';
 
 type Check = 'up' | 'down';
 type CheckName = 'database' | 'temporal' | 'storage';
@@ -34,6 +36,7 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
  * take the whole API out of its load balancer for what only tus needs. While it is unreachable the
  * answer stays 200, with `"status":"degraded"` and `"degraded":["redis"]`, so monitoring sees it.
  */
+@ApiTags('Meta')
 @Controller('health')
 export class HealthController {
   private readonly down = new Set<CheckName | DegradingName>();
@@ -46,6 +49,8 @@ export class HealthController {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  @Responds(200, 'Health', 'Database, Temporal and storage are reachable (`degraded` while Redis is not).')
+  @Responds(503, 'Health', 'Something the API needs is down: `checks` says what.')
   @Get()
   async health(@Res() res: Response): Promise<void> {
     const [database, temporal, storage, redis] = await Promise.all([

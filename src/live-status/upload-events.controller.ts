@@ -8,7 +8,11 @@ import { UploadStore } from '../uploads/upload-store';
 import { uploadId } from '../uploads/uploads.controller';
 import { EventStreams } from './event-streams';
 import { UploadChangeFeed } from './upload-change-feed';
+import { ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { ApiAuth, Fails, RespondsText } from '../openapi/decorators';
 
+@ApiTags('Uploads')
 @Controller('v1/uploads')
 @UseGuards(TenantGuard)
 export class UploadEventsController {
@@ -23,6 +27,9 @@ export class UploadEventsController {
    * change of status, stage or progress; the stream ends after a terminal status. Browsers'
    * EventSource sends no headers, so the upload token may come as `?token=ut_…`.
    */
+  @ApiAuth.tenantOrQueryToken()
+  @RespondsText(200, 'text/event-stream', 'Server-Sent Events: `event: status` with the Upload as `data`, now and on every change; ends after a terminal status.')
+  @Fails({ 404: [ErrorCode.UPLOAD_NOT_FOUND] })
   @Get(':id/events')
   @TokenInQuery()
   async events(@CurrentPrincipal() principal: Principal, @Param('id', uploadId) id: string, @Res() res: Response): Promise<void> {

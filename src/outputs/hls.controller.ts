@@ -7,6 +7,9 @@ import { uploadId } from '../uploads/uploads.controller';
 import { VideoPiece, VideoPieceStore } from '../uploads/video-piece-store';
 import { OutputLinks, hlsPaths } from './output-links';
 import { readyUploadFor, sendServed } from './served-output';
+import { ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { Fails, RespondsText } from '../openapi/decorators';
 
 const PLAYLIST = /^([a-z0-9]{1,16})\.m3u8$/;
 
@@ -16,6 +19,7 @@ const PLAYLIST = /^([a-z0-9]{1,16})\.m3u8$/;
  * variant lists its pieces (presigned storage links). Generated from the recorded pieces, so the
  * links inside are always fresh. Any origin may read them: the signature is the credential.
  */
+@ApiTags('Outputs')
 @Controller('v1/uploads/:id/hls')
 export class HlsController {
   constructor(
@@ -24,6 +28,11 @@ export class HlsController {
     @Inject(OutputLinks) private readonly links: OutputLinks,
   ) {}
 
+  @ApiParam({ name: 'playlist', description: '`master.m3u8` or a rung, e.g. `720p.m3u8`.' })
+  @ApiQuery({ name: 'expires', required: true, description: 'Unix seconds; part of the signed link.' })
+  @ApiQuery({ name: 'signature', required: true, description: 'Part of the signed link.' })
+  @RespondsText(200, 'application/vnd.apple.mpegurl', 'The playlist; its links are signed too.')
+  @Fails({ 403: [ErrorCode.INVALID_LINK], 404: [ErrorCode.UPLOAD_NOT_FOUND, ErrorCode.NOT_FOUND] })
   @Get(':playlist')
   async playlist(
     @Param('id', uploadId) id: string,

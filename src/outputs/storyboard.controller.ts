@@ -6,12 +6,16 @@ import { UploadStore } from '../uploads/upload-store';
 import { uploadId } from '../uploads/uploads.controller';
 import { OutputLinks, storyboardVttPath } from './output-links';
 import { readyUploadFor, sendServed } from './served-output';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { Fails, RespondsText } from '../openapi/decorators';
 
 /**
  * A video's storyboard WebVTT (`storyboard_vtt`): cues over the whole duration, each pointing at a
  * tile of the `storyboard` sheet by a fresh presigned link. Signed like the HLS playlists, since
  * players fetch it with no headers, from any origin.
  */
+@ApiTags('Outputs')
 @Controller('v1/uploads/:id')
 export class StoryboardController {
   constructor(
@@ -19,6 +23,10 @@ export class StoryboardController {
     @Inject(OutputLinks) private readonly links: OutputLinks,
   ) {}
 
+  @ApiQuery({ name: 'expires', required: true, description: 'Unix seconds; part of the signed link.' })
+  @ApiQuery({ name: 'signature', required: true, description: 'Part of the signed link.' })
+  @RespondsText(200, 'text/vtt', 'WebVTT cues pointing at tiles of the storyboard sheet.')
+  @Fails({ 403: [ErrorCode.INVALID_LINK], 404: [ErrorCode.UPLOAD_NOT_FOUND, ErrorCode.NOT_FOUND] })
   @Get('storyboard.vtt')
   async vtt(
     @Param('id', uploadId) id: string,

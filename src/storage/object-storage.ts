@@ -195,6 +195,18 @@ export class ObjectStorage {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
+  /** Every key under a prefix, page by page. */
+  async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const listed = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      keys.push(...(listed.Contents ?? []).map((o) => o.Key!));
+      token = listed.IsTruncated ? listed.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
   /** Deletes every object under a prefix (a page of up to 1000 keys per round trip). */
   async deletePrefix(prefix: string): Promise<number> {
     let deleted = 0;

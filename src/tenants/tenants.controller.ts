@@ -12,8 +12,13 @@ import { TenantPolicy, tenantPolicySchema } from './tenant-policy';
 import { TenantStore } from './tenant-store';
 import { WebhookEndpointStore } from '../webhooks/endpoint-store';
 import { WebhookUrlCheck } from '../webhooks/webhook-url-check';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { schemaRef } from '../openapi/schemas';
+import { ApiAuth, Fails, Responds } from '../openapi/decorators';
 
 export class CreateTenantDto {
+  @ApiProperty({ minLength: 1, maxLength: 200, example: 'Acme' })
   @IsString()
   @Length(1, 200)
   name!: string;
@@ -22,12 +27,14 @@ export class CreateTenantDto {
    * Becomes the tenant's first webhook endpoint (all events). Checked by WebhookUrlCheck (scheme,
    * credentials, address), which answers INVALID_WEBHOOK_URL.
    */
+  @ApiPropertyOptional({ minLength: 1, maxLength: 2048, description: 'Becomes the first webhook endpoint (all events).', example: 'https://acme.example.com/hooks/intake' })
   @IsOptional()
   @IsString()
   @Length(1, 2048)
   webhookUrl?: string;
 
   /** Validated against tenantPolicySchema. */
+  @ApiPropertyOptional({ allOf: [schemaRef('TenantPolicy')] })
   @IsOptional()
   @IsObject()
   policy?: Record<string, unknown>;
@@ -35,6 +42,7 @@ export class CreateTenantDto {
 
 export class UpdateTenantDto {
   /** The whole policy; fields left out fall back to the platform's defaults. */
+  @ApiProperty({ allOf: [schemaRef('TenantPolicy')] })
   @IsObject()
   policy!: Record<string, unknown>;
 }
@@ -69,6 +77,7 @@ function parsePolicy(raw: Record<string, unknown>): TenantPolicy {
 const tenantId = new ParseUUIDPipe({ exceptionFactory: () => errors.tenantNotFound() });
 
 /** The operator's view of tenants. */
+@ApiTags('Admin')
 @Controller('v1/admin/tenants')
 @UseGuards(AdminGuard)
 export class TenantsController {
@@ -83,6 +92,9 @@ export class TenantsController {
     this.webhookUrls = WebhookUrlCheck.fromConfig(config);
   }
 
+  @ApiAuth.admin()
+  @Responds(201, 'CreatedTenant', 'The tenant, its first API key and (with webhookUrl) its first endpoint and secret.')
+  @Fails({ 400: [ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_WEBHOOK_URL], 403: [ErrorCode.ADMIN_DISABLED] })
   @Post()
   @HttpCode(201)
   async create(@Body() dto: CreateTenantDto): Promise<CreatedTenant> {
@@ -101,6 +113,9 @@ export class TenantsController {
     };
   }
 
+  @ApiAuth.admin()
+  @Responds(200, 'UpdatedTenant', 'The policy now in force.')
+  @Fails({ 400: [ErrorCode.VALIDATION_FAILED], 403: [ErrorCode.ADMIN_DISABLED], 404: [ErrorCode.TENANT_NOT_FOUND] })
   @Patch(':id')
   async update(@Param('id', tenantId) id: string, @Body() dto: UpdateTenantDto): Promise<{ id: string; policy: TenantPolicy }> {
     const tenant = await this.tenants.setPolicy(id, parsePolicy(dto.policy));
@@ -110,6 +125,7 @@ export class TenantsController {
 }
 
 /** The tenant's view of itself: its policy and what it uses. */
+@ApiTags('Tenant')
 @Controller('v1/tenant')
 @UseGuards(TenantGuard)
 @ApiKeyOnly()
@@ -119,6 +135,9 @@ export class TenantController {
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
+  @ApiAuth.apiKey()
+  @Responds(200, 'Tenant', 'Its policy, the defaults and its usage.')
+  @Fails({ 403: [ErrorCode.TOKEN_NOT_PERMITTED] })
   @Get()
   async get(@CurrentTenant() tenant: Tenant): Promise<TenantView> {
     return {

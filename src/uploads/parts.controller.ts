@@ -6,8 +6,12 @@ import { MultipartUploads } from './modes/multipart';
 import { SignPartsDto } from './modes/multipart.dto';
 import { uploadId } from './uploads.controller';
 import { UploadsService } from './uploads.service';
+import { ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { ApiAuth, Fails, Responds } from '../openapi/decorators';
 
 /** Part URLs and the parts storage holds, for uploads created with `"mode": "multipart"`. */
+@ApiTags('Uploads')
 @Controller('v1/uploads/:id/parts')
 @UseGuards(TenantGuard)
 export class PartsController {
@@ -16,6 +20,14 @@ export class PartsController {
     @Inject(MultipartUploads) private readonly multipart: MultipartUploads,
   ) {}
 
+  @ApiAuth.tenant()
+  @Responds(200, 'PartUrls', 'Presigned PUT URLs; each PUT must carry exactly the headers given.')
+  @Fails({
+    400: [ErrorCode.VALIDATION_FAILED],
+    404: [ErrorCode.UPLOAD_NOT_FOUND],
+    409: [ErrorCode.UPLOAD_STATE_CONFLICT],
+    410: [ErrorCode.UPLOAD_EXPIRED],
+  })
   @Post()
   @HttpCode(200)
   async sign(
@@ -27,6 +39,9 @@ export class PartsController {
     return { parts: await this.multipart.signParts(upload, dto.partNumbers) };
   }
 
+  @ApiAuth.tenant()
+  @Responds(200, 'StoredParts', 'The parts storage holds: resume by sending the others.')
+  @Fails({ 404: [ErrorCode.UPLOAD_NOT_FOUND], 409: [ErrorCode.UPLOAD_STATE_CONFLICT] })
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,

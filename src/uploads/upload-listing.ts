@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Inject, Injectable } from '@nestjs/common';
 import { IsIn, IsOptional } from 'class-validator';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
@@ -8,6 +9,7 @@ import { UploadStore } from './upload-store';
 import { UploadView, presentUpload } from './upload-view';
 
 export class ListUploadsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: UPLOAD_STATUSES })
   @IsOptional()
   @IsIn(UPLOAD_STATUSES)
   status?: UploadStatus;

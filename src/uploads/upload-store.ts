@@ -5,7 +5,19 @@ import { MediaKind, Upload, UploadStage, UploadStatus } from '../database/entiti
 import { KeysetPosition, positionAt } from '../common/keyset-cursor';
 import type { TenantPolicy } from '../tenants/tenant-policy';
 
-export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId'>;
+/** A rendition to record; `generation` is the one the writing run builds (absent: the first, 0). */
+export type NewOutput = Omit<UploadOutput, 'id' | 'createdAt' | 'uploadId' | 'generation'> & { generation?: number };
+
+/**
+ * Where an output write may land: the generation a rerun builds beside the served one (status
+ * stays `ready`), or the current one while the upload is processing. Anything else (an attempt of
+ * an earlier run, an upload that ended) is fenced off. $1 is the upload, $2 the generation.
+ */
+export const OPEN_GENERATION = `((u.status = 'processing' AND u.next_generation IS NULL AND u.generation = $2)
+  OR (u.status = 'ready' AND u.next_generation = $2))`;
+
+/** The outputs an upload serves: its current generation's, none once it failed. */
+const SERVED = `o.generation = u.generation AND u.status <> 'failed'`;
 
 /** What a new upload needs; the rest starts as "awaiting upload, nothing known yet". */
 export type NewUpload = Pick<Upload, 'id' | 'tenantId' | 'filename' | 'contentType' | 'size' | 'maxSize' | 'expiresAt'> &
@@ -49,6 +61,8 @@ export class UploadStore {
       clientMetadata: null,
       errorCode: null,
       errorMessage: null,
+      generation: 0,
+      nextGeneration: null,
       ...upload,
     };
   }
@@ -89,7 +103,7 @@ export class UploadStore {
   }
 
   /**
-   * Bytes a tenant holds: sources and outputs of uploads being processed or ready, plus the
+   * Bytes a tenant holds: sources and served outputs of uploads being processed or ready, plus the
    * declared size of uploads still awaiting their bytes. `excluding` leaves one upload out (verify
    * weighs an upload's actual size against the rest).
    */
@@ -102,7 +116,7 @@ export class UploadStore {
       `SELECT
          COALESCE((SELECT sum(COALESCE(size, 0)) FROM uploads
                    WHERE tenant_id = $1 AND status IN ${HOLDS_STORAGE} AND id IS DISTINCT FROM $2::uuid), 0)
-       + COALESCE((SELECT sum(o.size) FROM upload_outputs o JOIN uploads u ON u.id = o.upload_id
+       + COALESCE((SELECT sum(o.size) FROM upload_outputs o JOIN uploads u ON u.id = o.upload_id AND o.generation = u.generation
                    WHERE u.tenant_id = $1 AND u.status IN ${HOLDS_STORAGE} AND u.id IS DISTINCT FROM $2::uuid), 0) AS used`,
       [tenantId, excluding ?? null],
     );
@@ -138,8 +152,12 @@ export class UploadStore {
     return this.uploads.findOneBy({ id, tenantId });
   }
 
-  listOutputs(uploadId: string): Promise<UploadOutput[]> {
-    return this.outputs.find({ where: { uploadId }, order: { name: 'ASC' } });
+  /** The outputs the upload serves, or with `generation`, that generation's (a rerun's own). */
+  listOutputs(uploadId: string, generation?: number): Promise<UploadOutput[]> {
+    const qb = this.outputs.createQueryBuilder('o').innerJoin(Upload, 'u', 'u.id = o.upload_id').where('o.upload_id = :uploadId', { uploadId });
+    if (generation === undefined) qb.andWhere(SERVED);
+    else qb.andWhere('o.generation = :generation', { generation });
+    return qb.orderBy('o.name', 'ASC').getMany();
   }
 
   /** awaiting_upload -> processing; returns false when the upload had already left that state. */
@@ -182,21 +200,21 @@ export class UploadStore {
    */
   async upsertOutput(uploadId: string, output: NewOutput): Promise<{ written: boolean; replacedKey: string | null }> {
     const rows: Array<{ written: string | number; replaced: string | null }> = await this.outputs.query(
-      `WITH old AS (SELECT object_key FROM upload_outputs WHERE upload_id = $1 AND name = $2),
+      `WITH old AS (SELECT object_key FROM upload_outputs WHERE upload_id = $1 AND generation = $2 AND name = $3),
        ins AS (
-         INSERT INTO upload_outputs (upload_id, name, object_key, content_type, size, width, height)
-         SELECT u.id, $2, $3, $4, $5, $6, $7 FROM uploads u WHERE u.id = $1 AND u.status = 'processing'
-         ON CONFLICT (upload_id, name) DO UPDATE SET object_key = EXCLUDED.object_key,
+         INSERT INTO upload_outputs (upload_id, generation, name, object_key, content_type, size, width, height)
+         SELECT u.id, $2, $3, $4, $5, $6, $7, $8 FROM uploads u WHERE u.id = $1 AND ${OPEN_GENERATION}
+         ON CONFLICT (upload_id, generation, name) DO UPDATE SET object_key = EXCLUDED.object_key,
            content_type = EXCLUDED.content_type, size = EXCLUDED.size, width = EXCLUDED.width, height = EXCLUDED.height
          RETURNING id)
        SELECT (SELECT count(*) FROM ins) AS written, (SELECT object_key FROM old) AS replaced`,
-      [uploadId, output.name, output.objectKey, output.contentType, output.size, output.width, output.height],
+      [uploadId, output.generation ?? 0, output.name, output.objectKey, output.contentType, output.size, output.width, output.height],
     );
     const written = Number(rows[0]?.written ?? 0) > 0;
     return { written, replacedKey: written ? (rows[0]?.replaced ?? null) : null };
   }
 
-  /** A rejected or failed upload lists no outputs. */
+  /** A rejected upload (or a failed one, on deletion) keeps no outputs. */
   async deleteOutputs(uploadId: string): Promise<void> {
     await this.outputs.delete({ uploadId });
     // A segmented transcode's pieces are part of the `hls` output.
@@ -235,7 +253,13 @@ export class UploadStore {
   async listOutputsOf(uploadIds: string[]): Promise<Map<string, UploadOutput[]>> {
     const byUpload = new Map<string, UploadOutput[]>(uploadIds.map((id) => [id, []]));
     if (!uploadIds.length) return byUpload;
-    const rows = await this.outputs.find({ where: { uploadId: In(uploadIds) }, order: { name: 'ASC' } });
+    const rows = await this.outputs
+      .createQueryBuilder('o')
+      .innerJoin(Upload, 'u', 'u.id = o.upload_id')
+      .where('o.upload_id IN (:...uploadIds)', { uploadIds })
+      .andWhere(SERVED)
+      .orderBy('o.name', 'ASC')
+      .getMany();
     for (const row of rows) byUpload.get(row.uploadId)?.push(row);
     return byUpload;
   }

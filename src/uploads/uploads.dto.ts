@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateBy } from 'class-validator';
 import { ClientMetadata, IsClientMetadata } from './client-metadata';
 import { INVALID_CONTENT } from '../common/validation';
@@ -60,19 +61,23 @@ export const REST_UPLOAD_MODES = ['put', 'post', 'multipart'] as const;
 export type RestUploadMode = (typeof REST_UPLOAD_MODES)[number];
 
 export class CreateUploadDto {
+  @ApiProperty({ description: 'Shown back in views and webhooks; at most 255 bytes of UTF-8, no control or bidi characters.', example: 'beach.jpg' })
   @IsString()
   @Satisfies('safeFilename', filenameProblem)
   filename!: string;
 
+  @ApiProperty({ description: 'A bare media type, `type/subtype`.', example: 'image/jpeg' })
   @IsString()
   @Satisfies('bareMediaType', contentTypeProblem)
   contentType!: string;
 
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Bytes.', example: 2481152 })
   @IsInt()
   @Min(1, { message: 'size must be at least 1 byte' })
   size!: number;
 
   /** How long the upload URL (and the upload window) stays open; defaults to UPLOAD_URL_TTL_SECONDS. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 604_800 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -80,10 +85,12 @@ export class CreateUploadDto {
   expiresInSeconds?: number;
 
   /** How the bytes will be sent: one presigned PUT (default), a browser form POST, or multipart. */
+  @ApiPropertyOptional({ enum: REST_UPLOAD_MODES, description: 'Default: put.' })
   @IsOptional()
   @IsIn(REST_UPLOAD_MODES, { message: `mode must be one of ${REST_UPLOAD_MODES.join(', ')}` })
   mode?: RestUploadMode;
 
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, maxProperties: 32, description: 'Key/value strings (keys 1-64 of A-Z a-z 0-9 _ . : -, values up to 1024 characters).', example: { userId: 'u_42' } })
   @IsOptional()
   @IsClientMetadata()
   metadata?: ClientMetadata;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { OPEN_GENERATION } from './upload-store';
 
 /** One rung's piece of one segment, as stored. */
 export interface VideoPiece {
@@ -14,8 +15,8 @@ export interface VideoPiece {
 }
 
 /**
- * The pieces of an upload's segmented transcode. Writes are fenced like output rows: only while
- * the upload is `processing`, so an attempt that outlived its upload records nothing.
+ * The pieces of an upload's segmented transcode, per output generation. Writes are fenced like
+ * output rows (OPEN_GENERATION), so an attempt that outlived its upload or its run records nothing.
  */
 @Injectable()
 export class VideoPieceStore {
@@ -25,23 +26,23 @@ export class VideoPieceStore {
    * Records one segment's pieces (every rung) together. `written` is false when fenced off;
    * `replacedKeys` are the objects an earlier attempt of the same segment had recorded.
    */
-  async record(uploadId: string, pieces: VideoPiece[]): Promise<{ written: boolean; replacedKeys: string[] }> {
+  async record(uploadId: string, generation: number, pieces: VideoPiece[]): Promise<{ written: boolean; replacedKeys: string[] }> {
     return this.dataSource.transaction(async (tx) => {
-      const open: unknown[] = await tx.query(`SELECT 1 FROM uploads WHERE id = $1 AND status = 'processing' FOR SHARE`, [uploadId]);
+      const open: unknown[] = await tx.query(`SELECT 1 FROM uploads u WHERE u.id = $1 AND ${OPEN_GENERATION} FOR SHARE`, [uploadId, generation]);
       if (!open.length) return { written: false, replacedKeys: [] };
       const replacedKeys: string[] = [];
       for (const p of pieces) {
         const old: Array<{ object_key: string }> = await tx.query(
-          `SELECT object_key FROM video_pieces WHERE upload_id = $1 AND rung = $2 AND idx = $3`,
-          [uploadId, p.rung, p.index],
+          `SELECT object_key FROM video_pieces WHERE upload_id = $1 AND generation = $2 AND rung = $3 AND idx = $4`,
+          [uploadId, generation, p.rung, p.index],
         );
         await tx.query(
-          `INSERT INTO video_pieces (upload_id, rung, idx, object_key, duration_seconds, bytes, width, height, codecs)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT (upload_id, rung, idx) DO UPDATE SET object_key = EXCLUDED.object_key,
+          `INSERT INTO video_pieces (upload_id, generation, rung, idx, object_key, duration_seconds, bytes, width, height, codecs)
+           VALUES ($1, $10, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (upload_id, generation, rung, idx) DO UPDATE SET object_key = EXCLUDED.object_key,
              duration_seconds = EXCLUDED.duration_seconds, bytes = EXCLUDED.bytes, width = EXCLUDED.width,
              height = EXCLUDED.height, codecs = EXCLUDED.codecs`,
-          [uploadId, p.rung, p.index, p.objectKey, p.durationSeconds, p.bytes, p.width, p.height, p.codecs],
+          [uploadId, p.rung, p.index, p.objectKey, p.durationSeconds, p.bytes, p.width, p.height, p.codecs, generation],
         );
         if (old[0] && old[0].object_key !== p.objectKey) replacedKeys.push(old[0].object_key);
       }
@@ -49,12 +50,13 @@ export class VideoPieceStore {
     });
   }
 
-  /** Every piece, by rung (lowest first) then segment. */
-  async list(uploadId: string): Promise<VideoPiece[]> {
+  /** Every piece the upload serves (or of `generation`), by rung (lowest first) then segment. */
+  async list(uploadId: string, generation?: number): Promise<VideoPiece[]> {
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT rung, idx, object_key, duration_seconds, bytes, width, height, codecs FROM video_pieces
-       WHERE upload_id = $1 ORDER BY height, width, rung, idx`,
-      [uploadId],
+      `SELECT v.rung, v.idx, v.object_key, v.duration_seconds, v.bytes, v.width, v.height, v.codecs
+       FROM video_pieces v JOIN uploads u ON u.id = v.upload_id
+       WHERE v.upload_id = $1 AND v.generation = COALESCE($2, u.generation) ORDER BY v.height, v.width, v.rung, v.idx`,
+      [uploadId, generation ?? null],
     );
     return rows.map((r) => ({
       rung: r.rung as string,
@@ -69,10 +71,10 @@ export class VideoPieceStore {
   }
 
   /** How many segments have a piece of the given rung: the transcode's progress. */
-  async segmentsDone(uploadId: string, rung: string): Promise<number> {
+  async segmentsDone(uploadId: string, generation: number, rung: string): Promise<number> {
     const rows: Array<{ n: string }> = await this.dataSource.query(
-      `SELECT count(*) AS n FROM video_pieces WHERE upload_id = $1 AND rung = $2`,
-      [uploadId, rung],
+      `SELECT count(*) AS n FROM video_pieces WHERE upload_id = $1 AND generation = $2 AND rung = $3`,
+      [uploadId, generation, rung],
     );
     return Number(rows[0]?.n ?? 0);
   }

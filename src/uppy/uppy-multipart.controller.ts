@@ -12,32 +12,41 @@ import { MultipartUploads } from '../uploads/modes/multipart';
 import { uploadId } from '../uploads/uploads.controller';
 import { contentTypeProblem, filenameProblem } from '../uploads/uploads.dto';
 import { UploadsService } from '../uploads/uploads.service';
+import { ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { Fails, Responds } from '../openapi/decorators';
 
 /** What @uppy/aws-s3's createMultipartUpload posts (S3Companion in its s3-client). */
 export class UppyCreateMultipartDto {
+  @ApiProperty()
   @IsString()
   filename!: string;
 
+  @ApiProperty({ description: 'The media type.' })
   @IsString()
   type!: string;
 
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "Uppy's file meta: strings, numbers and booleans become client metadata." })
   @IsOptional()
   @IsObject()
   metadata?: Record<string, unknown>;
 }
 
 export class UppyPartDto {
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MULTIPART_LIMITS.maxParts })
   @IsInt()
   @Min(1)
   @Max(MULTIPART_LIMITS.maxParts)
   PartNumber!: number;
 
+  @ApiProperty({ maxLength: 130 })
   @IsString()
   @MaxLength(130)
   ETag!: string;
 }
 
 export class UppyCompleteDto {
+  @ApiProperty({ type: () => UppyPartDto, isArray: true, minItems: 1, maxItems: MULTIPART_LIMITS.maxParts })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MULTIPART_LIMITS.maxParts)
@@ -68,6 +77,8 @@ export function uppyMetadata(meta: Record<string, unknown> | undefined): ClientM
  * `uploadId` is the Intake upload id and its `key` the upload's incoming key. Both come back on
  * every call; the key must be that upload's own, so no call can address any other object.
  */
+@ApiTags('Uppy')
+@ApiParam({ name: 'token', description: 'An upload token, `ut_…` (the credential: Uppy sends no Authorization header).' })
 @Controller('v1/uppy/:token/s3/multipart')
 @UseGuards(TenantGuard)
 export class UppyMultipartController {
@@ -76,6 +87,8 @@ export class UppyMultipartController {
     @Inject(MultipartUploads) private readonly multipart: MultipartUploads,
   ) {}
 
+  @Responds(200, 'UppyMultipartCreated', 'Uppy `uploadId` is the Intake upload id.')
+  @Fails({ 400: [ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_REQUEST, ErrorCode.UNSUPPORTED_TYPE, ErrorCode.TYPE_NOT_ALLOWED], 403: [ErrorCode.QUOTA_EXCEEDED] })
   @Post()
   @HttpCode(200)
   async create(@CurrentPrincipal() principal: Principal, @Body() dto: UppyCreateMultipartDto): Promise<{ uploadId: string; key: string }> {
@@ -93,6 +106,9 @@ export class UppyMultipartController {
     return { uploadId: upload.id, key: objectKeys.incoming(upload.tenantId, upload.id) };
   }
 
+  @ApiQuery({ name: 'key', required: true, description: 'The `key` the create call answered.' })
+  @Responds(200, 'UppyPartUrl', 'A presigned PUT for the part.')
+  @Fails({ 400: [ErrorCode.INVALID_REQUEST], 404: [ErrorCode.UPLOAD_NOT_FOUND], 409: [ErrorCode.UPLOAD_STATE_CONFLICT] })
   @Get(':uploadId/:partNumber')
   async signPart(
     @CurrentPrincipal() principal: Principal,
@@ -106,6 +122,9 @@ export class UppyMultipartController {
     return { url: part!.url };
   }
 
+  @ApiQuery({ name: 'key', required: true, description: 'The `key` the create call answered.' })
+  @Responds(200, 'UppyParts', 'The parts storage holds.')
+  @Fails({ 404: [ErrorCode.UPLOAD_NOT_FOUND], 409: [ErrorCode.UPLOAD_STATE_CONFLICT] })
   @Get(':uploadId')
   async listParts(
     @CurrentPrincipal() principal: Principal,
@@ -116,6 +135,9 @@ export class UppyMultipartController {
     return parts.map((p) => ({ PartNumber: p.partNumber, Size: p.size, ETag: p.etag }));
   }
 
+  @ApiQuery({ name: 'key', required: true, description: 'The `key` the create call answered.' })
+  @Responds(200, 'UppyCompleted', 'Processing started; `location` is the upload.')
+  @Fails({ 400: [ErrorCode.VALIDATION_FAILED, ErrorCode.INCOMPLETE_UPLOAD], 404: [ErrorCode.UPLOAD_NOT_FOUND], 409: [ErrorCode.UPLOAD_STATE_CONFLICT] })
   @Post(':uploadId/complete')
   @HttpCode(200)
   async complete(
@@ -134,6 +156,9 @@ export class UppyMultipartController {
     return { location: `/v1/uploads/${upload.id}`, key: key as string };
   }
 
+  @ApiQuery({ name: 'key', required: true, description: 'The `key` the create call answered.' })
+  @Responds(200, 'Empty', 'Abandoned.')
+  @Fails({ 404: [ErrorCode.UPLOAD_NOT_FOUND], 409: [ErrorCode.UPLOAD_STATE_CONFLICT] })
   @Delete(':uploadId')
   async abort(
     @CurrentPrincipal() principal: Principal,

@@ -7,6 +7,9 @@ import { ClientMetadata, clientMetadataProblem } from '../uploads/client-metadat
 import { presignPostFor } from '../uploads/modes/post-policy';
 import { contentTypeProblem, filenameProblem } from '../uploads/uploads.dto';
 import { UploadsService } from '../uploads/uploads.service';
+import { ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { Fails, Responds } from '../openapi/decorators';
 
 /**
  * Uppy's AWS S3 plugin in Companion mode (`companionEndpoint: <api>/v1/uppy/<upload token>`) asks
@@ -14,6 +17,8 @@ import { UploadsService } from '../uploads/uploads.service';
  * path is the credential (the plugin sends no Authorization header). Uppy declares no size, so
  * the policy allows 1 byte up to the upload's limit and verify holds the actual bytes to it.
  */
+@ApiTags('Uppy')
+@ApiParam({ name: 'token', description: 'An upload token, `ut_…` (the credential: Uppy sends no Authorization header).' })
 @Controller('v1/uppy/:token/s3')
 @UseGuards(TenantGuard)
 export class UppyParamsController {
@@ -22,6 +27,11 @@ export class UppyParamsController {
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
   ) {}
 
+  @ApiQuery({ name: 'filename', required: true })
+  @ApiQuery({ name: 'type', required: true, description: 'The media type.' })
+  @ApiQuery({ name: 'metadata', required: false, style: 'deepObject', explode: true, schema: { type: 'object', additionalProperties: { type: 'string' } } })
+  @Responds(200, 'PresignedPost', 'A browser form upload: send `fields`, then the file as `file`.')
+  @Fails({ 400: [ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_REQUEST, ErrorCode.UNSUPPORTED_TYPE, ErrorCode.TYPE_NOT_ALLOWED], 403: [ErrorCode.QUOTA_EXCEEDED] })
   @Get('params')
   async params(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>): Promise<PresignedPost> {
     const { filename, type, metadata, ...rest } = query;

@@ -12,10 +12,14 @@ import { WebhookPublisher } from './event-publisher';
 import { DeliveryView, presentDelivery } from './webhook-views';
 import { ListDeliveriesQuery } from './webhooks.dto';
 import { webhookReplayWorkflowIdFor } from '../../workflows/contract';
+import { ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { ApiAuth, Fails, Responds } from '../openapi/decorators';
 
 const deliveryId = new ParseUUIDPipe({ exceptionFactory: () => errors.webhookDeliveryNotFound() });
 
 /** The delivery log (API keys only): every delivery of the tenant's events, with each attempt. */
+@ApiTags('Webhooks')
 @Controller('v1/webhooks/deliveries')
 @UseGuards(TenantGuard)
 @ApiKeyOnly()
@@ -27,6 +31,9 @@ export class WebhookDeliveriesController {
   ) {}
 
   /** Newest first, keyset-paged like GET /v1/uploads. */
+  @ApiAuth.apiKey()
+  @Responds(200, 'WebhookDeliveryPage', 'Newest first.')
+  @Fails({ 400: [ErrorCode.VALIDATION_FAILED], 403: [ErrorCode.TOKEN_NOT_PERMITTED] })
   @Get()
   async list(
     @CurrentTenant() tenant: Tenant,
@@ -47,6 +54,9 @@ export class WebhookDeliveriesController {
     };
   }
 
+  @ApiAuth.apiKey()
+  @Responds(200, 'WebhookDelivery', 'The delivery and its latest attempts.')
+  @Fails({ 403: [ErrorCode.TOKEN_NOT_PERMITTED], 404: [ErrorCode.WEBHOOK_DELIVERY_NOT_FOUND] })
   @Get(':id')
   async get(@CurrentTenant() tenant: Tenant, @Param('id', deliveryId) id: string): Promise<DeliveryView> {
     const delivery = await this.deliveries.find(tenant.id, id);
@@ -59,6 +69,9 @@ export class WebhookDeliveriesController {
    * the delivery's status. Accepted: the attempt appears in the delivery's log once made; a
    * failed replay changes nothing else.
    */
+  @ApiAuth.apiKey()
+  @Responds(202, 'WebhookDelivery', 'Accepted: the attempt appears in the log once made.')
+  @Fails({ 403: [ErrorCode.TOKEN_NOT_PERMITTED], 404: [ErrorCode.WEBHOOK_DELIVERY_NOT_FOUND], 409: [ErrorCode.WEBHOOK_ENDPOINT_DISABLED, ErrorCode.WEBHOOK_REPLAY_IN_PROGRESS] })
   @Post(':id/replay')
   @HttpCode(202)
   async replay(@CurrentTenant() tenant: Tenant, @Param('id', deliveryId) id: string): Promise<DeliveryView> {

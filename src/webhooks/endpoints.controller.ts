@@ -8,6 +8,9 @@ import { EndpointChanges, WebhookEndpointStore } from './endpoint-store';
 import { WebhookUrlCheck } from './webhook-url-check';
 import { EndpointView, presentEndpoint } from './webhook-views';
 import { CreateEndpointDto, UpdateEndpointDto } from './webhooks.dto';
+import { ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors';
+import { ApiAuth, Fails, Responds, RespondsEmpty } from '../openapi/decorators';
 
 const endpointId = new ParseUUIDPipe({ exceptionFactory: () => errors.webhookEndpointNotFound() });
 
@@ -15,6 +18,7 @@ const endpointId = new ParseUUIDPipe({ exceptionFactory: () => errors.webhookEnd
 export type EndpointWithSecret = EndpointView & { secret: string };
 
 /** A tenant's webhook endpoints (API keys only). Each URL passes the outbound guard when set. */
+@ApiTags('Webhooks')
 @Controller('v1/webhooks/endpoints')
 @UseGuards(TenantGuard)
 @ApiKeyOnly()
@@ -28,6 +32,9 @@ export class WebhookEndpointsController {
     this.urls = WebhookUrlCheck.fromConfig(config);
   }
 
+  @ApiAuth.apiKey()
+  @Responds(201, 'WebhookEndpointWithSecret', 'The endpoint and its signing secret (shown here and on rotation only).')
+  @Fails({ 400: [ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_WEBHOOK_URL], 403: [ErrorCode.TOKEN_NOT_PERMITTED], 409: [ErrorCode.TOO_MANY_WEBHOOK_ENDPOINTS] })
   @Post()
   @HttpCode(201)
   async create(@CurrentTenant() tenant: Tenant, @Body() dto: CreateEndpointDto): Promise<EndpointWithSecret> {
@@ -42,11 +49,17 @@ export class WebhookEndpointsController {
     return { ...presentEndpoint(endpoint), secret: endpoint.secret };
   }
 
+  @ApiAuth.apiKey()
+  @Responds(200, 'WebhookEndpointList', 'Every endpoint of the tenant.')
+  @Fails({ 403: [ErrorCode.TOKEN_NOT_PERMITTED] })
   @Get()
   async list(@CurrentTenant() tenant: Tenant): Promise<{ items: EndpointView[] }> {
     return { items: (await this.endpoints.list(tenant.id)).map((e) => presentEndpoint(e)) };
   }
 
+  @ApiAuth.apiKey()
+  @Responds(200, 'WebhookEndpoint', 'The endpoint.')
+  @Fails({ 403: [ErrorCode.TOKEN_NOT_PERMITTED], 404: [ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND] })
   @Get(':id')
   async get(@CurrentTenant() tenant: Tenant, @Param('id', endpointId) id: string): Promise<EndpointView> {
     const endpoint = await this.endpoints.find(tenant.id, id);
@@ -54,6 +67,9 @@ export class WebhookEndpointsController {
     return presentEndpoint(endpoint);
   }
 
+  @ApiAuth.apiKey()
+  @Responds(200, 'WebhookEndpoint', 'The endpoint as changed.')
+  @Fails({ 400: [ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_WEBHOOK_URL], 403: [ErrorCode.TOKEN_NOT_PERMITTED], 404: [ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND] })
   @Patch(':id')
   async update(@CurrentTenant() tenant: Tenant, @Param('id', endpointId) id: string, @Body() dto: UpdateEndpointDto): Promise<EndpointView> {
     if (dto.url !== undefined) await this.urls.assertAllowed(dto.url);
@@ -68,6 +84,9 @@ export class WebhookEndpointsController {
   }
 
   /** Its deliveries and their log go with it. */
+  @ApiAuth.apiKey()
+  @RespondsEmpty(204, 'Deleted, with its deliveries.')
+  @Fails({ 403: [ErrorCode.TOKEN_NOT_PERMITTED], 404: [ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND] })
   @Delete(':id')
   @HttpCode(204)
   async delete(@CurrentTenant() tenant: Tenant, @Param('id', endpointId) id: string): Promise<void> {
@@ -78,6 +97,9 @@ export class WebhookEndpointsController {
    * A new secret, shown once. For WEBHOOK_SECRET_GRACE_SECONDS every delivery carries both
    * signatures (Standard Webhooks: space-separated), so consumers switch without missing one.
    */
+  @ApiAuth.apiKey()
+  @Responds(200, 'WebhookEndpointWithSecret', 'The new secret; the old one still signs until previousSecretExpiresAt.')
+  @Fails({ 403: [ErrorCode.TOKEN_NOT_PERMITTED], 404: [ErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND] })
   @Post(':id/rotate-secret')
   @HttpCode(200)
   async rotateSecret(@CurrentTenant() tenant: Tenant, @Param('id', endpointId) id: string): Promise<EndpointWithSecret> {

@@ -9,11 +9,12 @@ import { TASK_QUEUES, WebhookDeliveryInput, WebhookEvent, webhookEventWorkflowId
 import { WebhookDeliveryStore } from './delivery-store';
 
 /**
- * The `webhook-id` of an upload's event: derived from the upload and the type only, so every
- * attempt, every endpoint and any re-run of the step that publishes it carries the same id.
+ * The `webhook-id` of an upload's event: derived from the upload, the type and the output
+ * generation only, so every attempt, every endpoint and any re-run of the step that publishes it
+ * carries the same id, while an admin rerun (a new generation, see src/admin) is a new event.
  */
-export function webhookIdFor(uploadId: string, event: WebhookEvent): string {
-  return `msg_${uploadId}_${event.replace('upload.', '')}`;
+export function webhookIdFor(uploadId: string, event: WebhookEvent, generation = 0): string {
+  return `msg_${uploadId}_${event.replace('upload.', '')}${generation ? `_${generation}` : ''}`;
 }
 
 /**
@@ -32,18 +33,18 @@ export class WebhookPublisher {
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async publish(uploadId: string, type: WebhookEvent): Promise<{ eventId: string; deliveries: number }> {
-    const { eventId, deliveryIds } = await this.record(uploadId, type);
+  async publish(uploadId: string, type: WebhookEvent, generation?: number): Promise<{ eventId: string; deliveries: number }> {
+    const { eventId, deliveryIds } = await this.record(uploadId, type, generation);
     if (deliveryIds.length) await this.startDelivery({ eventId, deliveryIds, scheduleMs: this.config.WEBHOOK_RETRY_SCHEDULE });
     return { eventId, deliveries: deliveryIds.length };
   }
 
   /** The event and its deliveries, recorded (once); nothing is sent yet. */
-  async record(uploadId: string, type: WebhookEvent): Promise<{ eventId: string; deliveryIds: string[] }> {
+  async record(uploadId: string, type: WebhookEvent, generation?: number): Promise<{ eventId: string; deliveryIds: string[] }> {
     const upload = await this.uploads.get(uploadId);
     const outputs = await this.uploads.listOutputs(uploadId);
     const view = await presentUpload(upload, outputs, this.links);
-    const eventId = webhookIdFor(uploadId, type);
+    const eventId = webhookIdFor(uploadId, type, generation);
     const deliveryIds = await this.deliveries.recordEvent({
       id: eventId,
       tenantId: upload.tenantId,

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -20,6 +21,14 @@ import { DELIVERY_STATUSES, DeliveryStatus } from './delivery-store';
 /** An endpoint's `events`: absent or null (every type), or distinct known types. */
 const IsEventFilter = () =>
   applyDecorators(
+    ApiPropertyOptional({
+      type: 'array',
+      items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] },
+      nullable: true,
+      minItems: 1,
+      uniqueItems: true,
+      description: 'Event types to receive; absent or null: every type, including ones added later.',
+    }),
     IsOptional(),
     IsArray(),
     ArrayMinSize(1),
@@ -30,6 +39,7 @@ const IsEventFilter = () =>
 
 export class CreateEndpointDto {
   /** Checked by WebhookUrlCheck (scheme, credentials, address): INVALID_WEBHOOK_URL. */
+  @ApiProperty({ minLength: 1, maxLength: 2048, description: 'http(s), no credentials, a public address.', example: 'https://acme.example.com/hooks/intake' })
   @IsString()
   @Length(1, 2048)
   url!: string;
@@ -38,6 +48,7 @@ export class CreateEndpointDto {
   @IsEventFilter()
   events?: string[] | null;
 
+  @ApiPropertyOptional({ type: 'string', maxLength: 500, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -48,6 +59,7 @@ export class CreateEndpointDto {
 const unlessAbsent = ValidateIf((_dto, value) => value !== undefined);
 
 export class UpdateEndpointDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 2048 })
   @unlessAbsent
   @IsString()
   @Length(1, 2048)
@@ -57,25 +69,30 @@ export class UpdateEndpointDto {
   @IsEventFilter()
   events?: string[] | null;
 
+  @ApiPropertyOptional({ type: 'string', maxLength: 500, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(500)
   description?: string | null;
 
+  @ApiPropertyOptional({ type: 'boolean' })
   @unlessAbsent
   @IsBoolean()
   enabled?: boolean;
 }
 
 export class ListDeliveriesQuery extends PageQuery {
+  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
   endpointId?: string;
 
+  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
   uploadId?: string;
 
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES })
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)
   status?: DeliveryStatus;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 /** Every directory a session creates starts with this, so the sweeper touches nothing else. */
 export const WORKSPACE_DIR_PREFIX = 'session-';
 
-/** The two kinds of work a worker takes on, each with its own share of the machine. */
-export type WorkspaceRole = 'uploads' | 'transcode';
+/** The kinds of work a worker takes on, each with its own share of the machine (backfill: admin reruns). */
+export type WorkspaceRole = 'uploads' | 'transcode' | 'backfill';
 
 export interface WorkspaceSession {
   uploadId: string;
@@ -53,7 +53,7 @@ export interface WorkspaceSessionsOptions {
  */
 export class WorkspaceSessions {
   private readonly sessions = new Map<string, WorkspaceSession>();
-  private readonly waiting: Record<WorkspaceRole, Array<() => void>> = { uploads: [], transcode: [] };
+  private readonly waiting: Record<WorkspaceRole, Array<() => void>> = { uploads: [], transcode: [], backfill: [] };
   private readonly now: () => number;
 
   constructor(private readonly options: WorkspaceSessionsOptions) {

@@ -110,6 +110,9 @@ describe('DELETE /v1/uploads/:id (API and worker processes on the real stack)', 
       'the upload workflow to be cancelled',
     );
     await deletionFinished(id);
+    // Operators see it as cancelled, not among the failed uploads.
+    const { searchAttributes } = await temporal.workflow.getHandle(workflowIdFor(id)).describe();
+    expect([searchAttributes.UploadStatus, searchAttributes.Stage, searchAttributes.ErrorCode]).toEqual([['cancelled'], ['done'], undefined]);
     // The segment being encoded learns of the cancellation at its next heartbeat (the others were
     // never started); whether ffmpeg is killed first or it gets to record its pieces (fenced: it
     // deletes its own objects), it ends leaving nothing.

@@ -100,6 +100,17 @@ describe('the demo page', () => {
     expect(await page.locator('#notice').textContent()).toBe('');
   });
 
+  it("answers a Range past its bundle's end or a failed If-Match as the client's error (4xx, not a logged 500), from the catalogue", async () => {
+    const cases: Array<[Record<string, string>, number]> = [[{ range: 'bytes=999999999-' }, 416], [{ 'if-match': '"not-this-one"' }, 412]];
+    for (const [headers, status] of cases) {
+      const res = await fetch(`${origin}/demo/assets/demo.css`, { headers });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toEqual({ error: { code: 'VALIDATION_FAILED', message: 'The request is invalid' } });
+    }
+    expect((await fetch(`${origin}/demo/assets/demo.css`, { headers: { range: 'bytes=0-9' } })).status).toBe(206);
+  });
+
   it('takes an image, a video and the EICAR file dropped on the Dashboard, and follows each to its end', async () => {
     await page.locator('input.uppy-Dashboard-input').first().setInputFiles(['photo.jpg', 'clip.mp4', 'eicar.txt'].map((f) => join(dir, f)));
     const photo = await finished('photo.jpg', 180_000);

@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { IntakeClient, createIntakeClient } from '../../clients/ts/src';
+import { ResponseContract } from './response-contract';
 
 // Jest-free on purpose: the benchmarks use putPresigned too.
 
@@ -8,12 +10,32 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-/** The calls a SaaS backend makes, over plain HTTP. */
+let contract: ResponseContract | undefined;
+const checkContract = (method: string, path: string, status: number, body: unknown) =>
+  (contract ??= new ResponseContract()).check(method, path, status, body);
+
+/**
+ * The calls a SaaS backend makes, over plain HTTP. Every answer is checked against the API
+ * description (ResponseContract): a response the document does not describe throws.
+ */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
-    private readonly token?: string,
+    readonly token?: string,
   ) {}
+
+  /** The typed client (clients/ts) with the same credentials, its answers checked like this client's. */
+  typed(): IntakeClient {
+    const client = createIntakeClient({ apiUrl: this.baseUrl, apiKey: this.token ?? '' });
+    client.api.use({
+      async onResponse({ request, response }) {
+        const json = response.headers.get('content-type')?.includes('application/json');
+        const text = json || response.status === 204 ? await response.clone().text() : undefined;
+        if (text !== undefined) checkContract(request.method, new URL(request.url).pathname, response.status, text ? JSON.parse(text) : null);
+      },
+    });
+    return client;
+  }
 
   withToken(token: string | undefined): ApiClient {
     return new ApiClient(this.baseUrl, token);
@@ -29,7 +51,9 @@ export class ApiClient {
       body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
+    const parsed = text ? JSON.parse(text) : null;
+    checkContract(method, path, res.status, parsed);
+    return { status: res.status, body: parsed };
   }
 
   post<T = any>(path: string, body?: unknown) {

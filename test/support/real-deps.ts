@@ -21,6 +21,8 @@ import { VideoTranscoder } from '../../src/media/video-transcoder';
 import { ClamdScanner } from '../../src/scanning/clamd-scanner';
 import { objectKeys } from '../../src/storage/object-keys';
 import { ObjectStorage } from '../../src/storage/object-storage';
+import { UploadReruns } from '../../src/admin/upload-reruns';
+import { OutputGenerations } from '../../src/uploads/output-generations';
 import { TenantStore } from '../../src/tenants/tenant-store';
 import { UploadStore } from '../../src/uploads/upload-store';
 import { OutputLinks } from '../../src/outputs/output-links';
@@ -58,12 +60,13 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
   const endpoints = new WebhookEndpointStore(dataSource);
   const deliveries = new WebhookDeliveryStore(dataSource);
   const links = new OutputLinks(storage, config);
+  const tenants = new TenantStore(dataSource);
   const temporal = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
   return {
     config,
     dataSource,
     uploads,
-    tenants: new TenantStore(dataSource),
+    tenants,
     endpoints,
     deliveries,
     temporal,
@@ -83,6 +86,8 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
     links,
     webhookEvents: new WebhookPublisher(uploads, links, deliveries, temporal, config),
     deliveryAttempts: new DeliveryAttempts(deliveries, links, config),
+    generations: new OutputGenerations(dataSource),
+    reruns: new UploadReruns(dataSource, tenants, temporal),
     sessions: testSessions(config.WORK_DIR),
     async close() {
       await temporal.connection.close();
@@ -95,7 +100,7 @@ export async function realDeps(overrides: Record<string, string> = {}): Promise<
 
 /** A worker's workspace sessions; `workerId` names its own queue. Slots are plenty: specs hold sessions open. */
 export function testSessions(workDir: string, workerId = `test-${randomUUID()}`): WorkspaceSessions {
-  return new WorkspaceSessions({ workDir, workerId, slots: { uploads: 64, transcode: 64 }, idleMs: 3600_000 });
+  return new WorkspaceSessions({ workDir, workerId, slots: { uploads: 64, transcode: 64, backfill: 64 }, idleMs: 3600_000 });
 }
 
 export interface Seeded {

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { ApiClient, putPresigned } from './api-client';
+import { ApiClient } from './api-client';
 import { eventually } from './stack';
 import { ReceivedWebhook, WebhookReceiver } from './webhook-receiver';
 
@@ -16,21 +15,10 @@ export async function createTenant(apiUrl: string, adminToken: string, webhookUr
   return res.body;
 }
 
-/** create -> PUT to the presigned URL -> complete: the whole client side of an upload. */
-export async function uploadFile(
-  api: ApiClient,
-  file: string | Buffer,
-  contentType: string,
-  extra: Record<string, unknown> = {},
-): Promise<string> {
-  const bytes = typeof file === 'string' ? await readFile(file) : file;
-  const created = await api.post('/v1/uploads', { filename: 'upload.bin', contentType, size: bytes.length, ...extra });
-  if (created.status !== 201) throw new Error(`create answered ${created.status}: ${JSON.stringify(created.body)}`);
-  const put = await putPresigned(created.body.upload.url, created.body.upload.headers, bytes);
-  if (put.status !== 200) throw new Error(`storage refused the PUT (${put.status}): ${put.body}`);
-  const completed = await api.post(`/v1/uploads/${created.body.id}/complete`);
-  if (completed.status !== 202) throw new Error(`complete answered ${completed.status}: ${JSON.stringify(completed.body)}`);
-  return created.body.id;
+/** create -> PUT to the presigned URL -> complete, through the typed client (clients/ts). */
+export async function uploadFile(api: ApiClient, file: string | Buffer, contentType: string, { filename = 'upload.bin' } = {}): Promise<string> {
+  const source = typeof file === 'string' ? file : new Blob([new Uint8Array(file)]);
+  return api.typed().uploadFile(source, { filename, contentType, mode: 'put' });
 }
 
 /** The first webhook that tells how the upload ended (`upload.processing` is not one). */

@@ -9,7 +9,7 @@ describe('configuration', () => {
       S3_BUCKET: 'intake',
       S3_FORCE_PATH_STYLE: true,
       MAX_UPLOAD_BYTES: 5 * 1024 ** 3,
-      WORKER_QUEUES: ['uploads', 'transcode', 'webhooks'],
+      WORKER_QUEUES: ['uploads', 'transcode', 'webhooks', 'backfill'],
     });
     expect(config.ADMIN_TOKEN).toBeUndefined();
   });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Authenticator } from '../../src/auth/authenticator';
 import type { Principal } from '../../src/auth/principal';
 import { NewUploadToken, UploadTokenStore } from '../../src/auth/upload-token-store';
+import { errors } from '../../src/common/errors';
 import { ErrorFilter } from '../../src/common/http-exception.filter';
 import { createLogger } from '../../src/common/logger';
 import { AppConfig, CONFIG, loadConfig } from '../../src/config/config';
@@ -40,6 +41,7 @@ describe('whether the demo is on', () => {
 describe('the demo routes over HTTP', () => {
   const minted: NewUploadToken[] = [];
   let principal: Principal | null = null;
+  let databaseDown = false;
   let app: INestApplication | undefined;
 
   async function serve(env: Record<string, string>): Promise<string> {
@@ -53,7 +55,8 @@ describe('the demo routes over HTTP', () => {
           provide: Authenticator,
           useValue: {
             authenticate: async (secret: string | null) => {
-              if (!principal || secret !== 'ik_demo') throw new Error('unauthorized');
+              if (databaseDown) throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+              if (!principal || secret !== 'ik_demo') throw errors.unauthorized();
               return principal;
             },
           },
@@ -80,6 +83,7 @@ describe('the demo routes over HTTP', () => {
     app = undefined;
     minted.length = 0;
     principal = null;
+    databaseDown = false;
   });
 
   it('has no /demo and no token route in production unless DEMO_ENABLED says so', async () => {
@@ -110,6 +114,35 @@ describe('the demo routes over HTTP', () => {
     const ttl = minted[0]!.expiresAt.getTime() - before;
     expect(ttl).toBeGreaterThan((DEMO_TOKEN_TTL_SECONDS - 5) * 1000);
     expect(ttl).toBeLessThanOrEqual(DEMO_TOKEN_TTL_SECONDS * 1000 + 1000);
+  });
+
+  it('mints no token for a page on another origin (a site the developer visits, or one DNS-rebound to the API)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'intake-demo-unit-'));
+    const keyFile = join(dir, 'key');
+    await writeFile(keyFile, 'ik_demo\n');
+    principal = { kind: 'api_key', tenant: { id: TENANT }, apiKeyId: 'k' } as Principal;
+    const url = await serve({ DEMO_API_KEY_FILE: keyFile, PUBLIC_API_URL: 'http://127.0.0.1:3000' });
+    const mint = (origin: string) => fetch(`${url}/demo/upload-token`, { method: 'POST', headers: { origin } });
+
+    for (const foreign of ['https://evil.example', 'http://evil.example:3000', 'null', 'http://localhost:3000']) {
+      const refused = await mint(foreign);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/demo page/) } });
+    }
+    expect(minted).toEqual([]);
+    // The demo page itself, opened at PUBLIC_API_URL, sends its own origin.
+    expect((await mint('http://127.0.0.1:3000')).status).toBe(201);
+    expect(minted).toHaveLength(1);
+  });
+
+  it('says the database is unavailable when it is, not that the demo tenant is missing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'intake-demo-unit-'));
+    const keyFile = join(dir, 'key');
+    await writeFile(keyFile, 'ik_demo\n');
+    databaseDown = true;
+    const res = await fetch(`${await serve({ DEMO_API_KEY_FILE: keyFile })}/demo/upload-token`, { method: 'POST' });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: expect.not.stringMatching(/10\.0\.0\.5/) } });
   });
 
   it('serves only the two bundle files under /demo/assets', async () => {

@@ -300,7 +300,7 @@ describe('docker-compose.yml', () => {
 
   it('runs both worker queues and serves the API on its published port', () => {
     const worker = configSchema.parse(envOf('worker'));
-    expect([...worker.WORKER_QUEUES].sort()).toEqual(['transcode', 'uploads', 'webhooks']);
+    expect([...worker.WORKER_QUEUES].sort()).toEqual(['backfill', 'transcode', 'uploads', 'webhooks']);
     expect(commandText(service('worker').command)).toMatch(/node dist\/src\/worker\.js/);
 
     const api = configSchema.parse(envOf('api'));

@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { parse } from 'yaml';
+import { DEFAULT_ALLOWED_TYPES } from '../../src/uploads/upload-policy';
 import { PIPELINE_VERSION } from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES, formatSize, operatorText, uploadStartOptions } from '../../workflows/visibility';
 
@@ -74,6 +77,17 @@ describe('what operators are shown of client text', () => {
 
   it('cannot become a link or HTML in the markdown the UI renders', () => {
     expect(operatorText('[login](https://phish.example)<img src=x>.png')).toBe('\\[login\\](https://phish.example)\\<img src=x\\>.png');
+  });
+
+  it("keeps the longest summary a client can cause within Temporal's 400-byte limit (over it, the upload could not start)", () => {
+    const input = { uploadId: '66666666-7777-4888-8999-aaaaaaaaaaaa', tenantId: '11111111-2222-4333-8444-555555555555', expiresAt: '2030-01-01T00:00:00.000Z' };
+    const longestType = [...DEFAULT_ALLOWED_TYPES].reduce((a, b) => (b.length > a.length ? b : a)).toUpperCase();
+    // Each escaped backslash is 4 bytes of JSON, as is each emoji: the most bytes a shown character takes.
+    for (const filename of ['\\'.repeat(255), '🎬'.repeat(63), '\\🎬'.repeat(42)]) {
+      const { staticSummary } = uploadStartOptions(input, { filename, contentType: longestType, size: null });
+      const payload = defaultPayloadConverter.toPayload(staticSummary)!;
+      expect(temporal.api.common.v1.Payload.encode(payload).finish().length).toBeLessThanOrEqual(400);
+    }
   });
 
   it('says so when nothing printable is left', () => {

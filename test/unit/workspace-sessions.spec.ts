@@ -12,7 +12,7 @@ describe('WorkspaceSessions', () => {
   let workDir: string;
   let clock: number;
   const sessions = (slots = 1) =>
-    new WorkspaceSessions({ workDir, workerId: 'w1', slots: { uploads: slots, transcode: 1 }, idleMs: 1000, now: () => clock });
+    new WorkspaceSessions({ workDir, workerId: 'w1', slots: { uploads: slots, transcode: 1, backfill: 1 }, idleMs: 1000, now: () => clock });
 
   beforeEach(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'intake-sessions-'));

@@ -1,9 +1,12 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { bigintAsNumber } from './upload.entity';
 
-/** One row per named rendition; (upload_id, name) is unique so a retried activity upserts. */
+/**
+ * One row per named rendition and generation; (upload_id, generation, name) is unique so a retried
+ * activity upserts. The upload serves the rows of its `generation`.
+ */
 @Entity('upload_outputs')
-@Unique('upload_outputs_upload_name', ['uploadId', 'name'])
+@Unique('upload_outputs_upload_generation_name', ['uploadId', 'generation', 'name'])
 export class UploadOutput {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -13,6 +16,10 @@ export class UploadOutput {
 
   @Column('text')
   name!: string;
+
+  /** The output set this row belongs to (see Upload.generation). */
+  @Column('integer', { default: 0 })
+  generation!: number;
 
   @Column('text', { name: 'object_key' })
   objectKey!: string;

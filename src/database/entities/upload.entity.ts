@@ -23,6 +23,9 @@ export type UploadStage =
 
 export type MediaKind = 'image' | 'video' | 'audio' | 'document';
 
+/** The output set an activity writes into: the one a reprocess builds, else the current one. */
+export const buildingGeneration = (upload: Pick<Upload, 'generation' | 'nextGeneration'>): number => upload.nextGeneration ?? upload.generation;
+
 /** pg returns bigint as string; sizes stay below 2^53 so number is exact. */
 export const bigintAsNumber: ValueTransformer = {
   to: (v: number | null | undefined) => v,
@@ -96,6 +99,14 @@ export class Upload {
 
   @Column('jsonb', { nullable: true })
   metadata!: Record<string, unknown> | null;
+
+  /** The output set served (or, while processing, being built); a retry moves the kept outputs to a new one. */
+  @Column('integer', { default: 0 })
+  generation!: number;
+
+  /** The output set a reprocess is building while `generation` stays served; null otherwise. */
+  @Column('integer', { name: 'next_generation', nullable: true })
+  nextGeneration!: number | null;
 
   @Column('text', { name: 'error_code', nullable: true })
   errorCode!: string | null;

@@ -1,7 +1,9 @@
 import { CanActivate, Controller, ExecutionContext, Get, Inject, Injectable, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { bearerMatches } from '../../auth/credentials';
-import { errors } from '../../common/errors';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ErrorCode, errors } from '../../common/errors';
+import { Fails, RespondsText, SECURITY } from '../../openapi/decorators';
 import { AppConfig, CONFIG } from '../../config/config';
 import { API_METRICS } from './metrics.tokens';
 import type { ApiMetrics } from './api-metrics';
@@ -21,11 +23,15 @@ export class MetricsGuard implements CanActivate {
 }
 
 /** Prometheus's text format; registered only when METRICS_ENABLED. */
+@ApiTags('Operations')
 @Controller('metrics')
 @UseGuards(MetricsGuard)
 export class MetricsController {
   constructor(@Inject(API_METRICS) private readonly metrics: ApiMetrics) {}
 
+  @ApiSecurity(SECURITY.metrics)
+  @RespondsText(200, 'text/plain', 'Prometheus text exposition format (docs/metrics.md).')
+  @Fails({ 401: [ErrorCode.UNAUTHORIZED] })
   @Get()
   async scrape(@Res() res: Response): Promise<void> {
     const body = await this.metrics.registry.metrics();
