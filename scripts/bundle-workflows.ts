@@ -1,10 +1,10 @@
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bundleWorkflows } from '../src/temporal/workflow-bundle';
 
 /** Prebuilds the workflow bundle so workers start in a second instead of running webpack. */
 async function main() {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const code = await bundleWorkflows();
   const out = join(__dirname, '..', 'workflow-bundle.js');
   await writeFile(out, code);
   process.stdout.write(`workflow bundle written to ${out} (${code.length} bytes)\n`);

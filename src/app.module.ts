@@ -15,6 +15,7 @@ import { DatabaseModule } from './database/database.module';
 import { demoControllers } from './demo/demo-routes';
 import { HealthController } from './health/health.controller';
 import { LiveStatusModule } from './live-status/live-status.module';
+import { TracingModule } from './observability/tracing/tracing.module';
 import { MetricsModule } from './observability/metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { StorageModule } from './storage/storage.module';
@@ -51,6 +52,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         StorageModule,
+        TracingModule.forRoot('intake-api'),
         TemporalModule,
         RateLimitModule.forRoot(logger),
         LiveStatusModule.forRoot(logger),

@@ -12,6 +12,8 @@ import { NestPinoLogger, createLogger } from './common/logger';
 import { assignRequestId } from './common/request-id';
 import { validationError } from './common/validation';
 import { loadConfig } from './config/config';
+import { traceRequests } from './observability/tracing/request-spans';
+import { TRACING, type Tracing } from './observability/tracing/tracing.module';
 import type { ApiMetrics } from './observability/metrics/api-metrics';
 import { recordHttpMetrics } from './observability/metrics/http-metrics';
 import { API_METRICS } from './observability/metrics/metrics.tokens';
@@ -33,6 +35,8 @@ async function main() {
   if (metrics) app.use(recordHttpMetrics(metrics, [TUS_PATH]));
   // First, so preflights (tus's included) are answered before anything else looks at the request.
   app.enableCors(corsOptions(config.CORS_ORIGINS));
+  const tracing = app.get<symbol, Tracing | null>(TRACING);
+  if (tracing) app.use(traceRequests(tracing.tracer));
   app.use(assignRequestId);
   // tus streams request bodies to S3: it is mounted before (so never behind) the JSON parser. It
   // leaves CORS to app.enableCors (see src/tus/tus-cors.ts), which must be registered above it.

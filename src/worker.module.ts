@@ -4,6 +4,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { MediaModule } from './media/media.module';
 import { MetricsModule } from './observability/metrics/metrics.module';
+import { TracingModule } from './observability/tracing/tracing.module';
 import { StorageModule } from './storage/storage.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { UploadReruns } from './admin/upload-reruns';
@@ -22,7 +23,15 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, StorageModule, MediaModule, TemporalModule, MetricsModule.forWorker(config)],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        StorageModule,
+        MediaModule,
+        TracingModule.forRoot('intake-worker'),
+        TemporalModule,
+        MetricsModule.forWorker(config),
+      ],
       providers: [UploadStore, TenantStore, VideoPieceStore, OutputGenerations, UploadReruns, ...webhookProviders],
       exports: [UploadStore, TenantStore, VideoPieceStore, OutputGenerations, UploadReruns, ...webhookProviders],
     };

@@ -1,11 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { Activities, SESSION_ACTIVITIES, TRANSCODE_ACTIVITIES, WEBHOOK_ACTIVITIES, createActivities } from '../activities';
 import { sweepIdleWorkspaces } from './workspaces/sweep';
 import { UploadReruns } from './admin/upload-reruns';
@@ -31,6 +29,9 @@ import { startWorkerEndpoints } from './observability/health/worker-endpoints';
 import { activityMetricsInterceptor } from './observability/metrics/activity-metrics.interceptor';
 import { WORKER_METRICS } from './observability/metrics/metrics.tokens';
 import type { WorkerMetrics } from './observability/metrics/worker-metrics';
+import { workflowSource } from './temporal/workflow-bundle';
+import { TRACING } from './observability/tracing/tracing.module';
+import { tracingWorkerParts } from './observability/tracing/temporal-tracing';
 import { UploadStore } from './uploads/upload-store';
 import { DeliveryAttempts } from './webhooks/delivery-attempts';
 import { WebhookPublisher } from './webhooks/event-publisher';
@@ -43,13 +44,6 @@ const WORKSPACE_MAX_IDLE_MS = 60 * 60 * 1000;
 const CLAMD_START_ATTEMPTS = 30;
 /** A session no step has used for this long was abandoned by its workflow (e.g. terminated). */
 const SESSION_MAX_IDLE_MS = 15 * 60 * 1000;
-
-/** Production loads the bundle built by `npm run build`; without it the worker bundles at start. */
-function workflowSource(config: AppConfig): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = config.WORKFLOW_BUNDLE_PATH ?? join(__dirname, '..', 'workflow-bundle.js');
-  if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
-  return { workflowsPath: require.resolve('../workflows') };
-}
 
 async function main() {
   const config = loadConfig();
@@ -108,8 +102,17 @@ async function main() {
   }, 60_000);
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const activityInterceptors = metrics ? [activityMetricsInterceptor(metrics)] : [];
-  const common = { connection, namespace: config.TEMPORAL_NAMESPACE, shutdownGraceTime: '20s', interceptors: { activity: activityInterceptors } } as const;
+  const tracing = tracingWorkerParts(app.get(TRACING));
+  const activityInterceptors = [...(metrics ? [activityMetricsInterceptor(metrics)] : []), ...tracing.activity];
+  const common = {
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    shutdownGraceTime: '20s',
+    interceptors: { activity: activityInterceptors },
+    sinks: tracing.sinks,
+  } as const;
+  // Bundled once, for the queues that run workflows (transcode and backfill workers run none).
+  const workflows = config.WORKER_QUEUES.some((q) => q === 'uploads' || q === 'webhooks') ? await workflowSource(config) : {};
   const workers: Worker[] = [];
   // Per role: the shared queue, where any worker may take an upload on (ingestOriginal), and this
   // worker's own queue, where the steps on its local copies run. Sessions are bounded by the same
@@ -121,7 +124,7 @@ async function main() {
         await Worker.create({
           ...common,
           taskQueue: TASK_QUEUES.webhooks,
-          ...workflowSource(config),
+          ...workflows,
           activities: webhookSteps,
           maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_DELIVERIES,
         }),
@@ -144,7 +147,7 @@ async function main() {
       await Worker.create({
         ...common,
         taskQueue: shared,
-        ...(role === 'uploads' ? { ...workflowSource(config), activities: { ...sharedSteps, ingestOriginal } } : {}),
+        ...(role === 'uploads' ? { ...workflows, activities: { ...sharedSteps, ingestOriginal } } : {}),
         ...(role === 'transcode' || role === 'backfill' ? { activities: { ingestOriginal } } : {}),
         // Room for ingests waiting on a workspace besides the short steps (verify, webhooks).
         maxConcurrentActivityTaskExecutions: slots[role] * 2 + (role === 'uploads' ? 2 : 0),

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { PlatformProcess, freePort } from '../../test/support/platform';
+
+/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
+const TICKS_PER_SECOND = 100;
 
 /** The API and one worker, both with the bench's environment, and the URL the API listens on. */
 export class Platform {
@@ -23,6 +27,19 @@ export class Platform {
 
   get logPaths(): string[] {
     return this.processes.map((p) => p.logPath);
+  }
+
+  /**
+   * CPU seconds (user + system) the API and worker processes have used so far, from /proc (Linux).
+   * Unlike throughput, barely moved by whatever else keeps the machine busy.
+   */
+  cpuSeconds(): { api: number; worker: number } {
+    const [api, worker] = this.processes.map((p) => {
+      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    });
+    return { api: api!, worker: worker! };
   }
 
   /** Race any phase against this so a crashed API or worker fails the bench instead of hanging it. */

@@ -2,6 +2,7 @@
  * Pipeline benchmark: N photos through the whole platform (API, Temporal, worker) against the same
  * steps in a bare in-process loop, plus the workflow's own overhead for one image alone.
  * Run with `bash scripts/bench.sh pipeline [--n 200] [--concurrency 4]`; see bench/README.md.
+ * With --observability it compares the platform with tracing and metrics on and off instead.
  */
 import { Client, Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
@@ -22,11 +23,13 @@ import { Platform } from './processes';
 import { renderSampleImage } from './sample-image';
 import { runPlatform } from './throughput';
 import { printReport } from './report';
+import { compareObservability, printObservabilityReport } from './observability';
 import { machineInfo, step } from '../console';
 
 const WARMUP = 3;
 const GOAL_THROUGHPUT = 0.85;
 const GOAL_OVERHEAD = 1.3;
+const GOAL_OBSERVABILITY = 0.97;
 
 function options() {
   const { values } = parseArgs({
@@ -34,6 +37,8 @@ function options() {
       n: { type: 'string' },
       concurrency: { type: 'string' },
       'overhead-runs': { type: 'string' },
+      observability: { type: 'boolean' },
+      rounds: { type: 'string' },
     },
   });
   const int = (raw: string | undefined, fallback: number, name: string) => {
@@ -45,6 +50,8 @@ function options() {
     n: int(values.n ?? process.env.BENCH_N, 200, '--n'),
     concurrency: int(values.concurrency ?? process.env.BENCH_CONCURRENCY, 4, '--concurrency'),
     overheadRuns: int(values['overhead-runs'], 5, '--overhead-runs'),
+    observability: values.observability ?? false,
+    rounds: int(values.rounds, 2, '--rounds'),
   };
 }
 
@@ -59,6 +66,17 @@ async function main() {
   step('rendering sample images');
   const photo = await renderSampleImage(4000, 3000);
   const small = await renderSampleImage(1600, 1200);
+
+  if (opts.observability) {
+    // Only the on/off comparison: the 2 MP image, whose short pipeline shows a per-upload cost most.
+    step(`observability on vs off: ${opts.rounds} rounds (logs in ${logDir})`);
+    const results = await compareObservability({
+      adminToken: config.ADMIN_TOKEN, jpeg: small.jpeg, n: opts.n, concurrency: opts.concurrency,
+      rounds: opts.rounds, warmup: WARMUP, logDir, runTag,
+    });
+    printObservabilityReport(results, GOAL_OBSERVABILITY, { machine, image: `${small.width}x${small.height}`, concurrency: opts.concurrency });
+    return;
+  }
 
   const tools: BareTools = {
     config,

@@ -1,0 +1,44 @@
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import {
+  OpenTelemetryInboundInterceptor,
+  OpenTelemetryInternalsInterceptor,
+  OpenTelemetryOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type {
+  WorkflowInboundCallsInterceptor,
+  WorkflowInterceptors,
+  WorkflowInternalsInterceptor,
+  WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
+
+/**
+ * Workflow side of tracing (src/observability/tracing). The bundle is built before anyone knows
+ * whether a process traces, so the OpenTelemetry interceptors act only for a workflow whose start
+ * carried a trace context: its starter traced, so its worker does too (all processes share the
+ * setting). Any other workflow passes straight through, and replays exactly as before.
+ */
+export const interceptors = (): WorkflowInterceptors => {
+  // Per workflow run: decided by execute(), which comes before anything it schedules.
+  let otel: { inbound: OpenTelemetryInboundInterceptor; outbound: OpenTelemetryOutboundInterceptor } | undefined;
+
+  const inbound: WorkflowInboundCallsInterceptor = {
+    execute(input, next) {
+      if (TRACE_HEADER in input.headers) otel = { inbound: new OpenTelemetryInboundInterceptor(), outbound: new OpenTelemetryOutboundInterceptor() };
+      return otel ? otel.inbound.execute(input, next) : next(input);
+    },
+    handleSignal: (input, next) => (otel ? otel.inbound.handleSignal(input, next) : next(input)),
+  };
+  const outbound: WorkflowOutboundCallsInterceptor = {
+    scheduleActivity: (input, next) => (otel ? otel.outbound.scheduleActivity(input, next) : next(input)),
+    scheduleLocalActivity: (input, next) => (otel ? otel.outbound.scheduleLocalActivity(input, next) : next(input)),
+    startChildWorkflowExecution: (input, next) => (otel ? otel.outbound.startChildWorkflowExecution(input, next) : next(input)),
+    signalWorkflow: (input, next) => (otel ? otel.outbound.signalWorkflow(input, next) : next(input)),
+    continueAsNew: (input, next) => (otel ? otel.outbound.continueAsNew(input, next) : next(input)),
+    // Workflow log lines carry trace_id and span_id.
+    getLogAttributes: (input, next) => (otel ? otel.outbound.getLogAttributes(input, next) : next(input)),
+  };
+  const internals: WorkflowInternalsInterceptor = {
+    dispose: (input, next) => (otel ? new OpenTelemetryInternalsInterceptor().dispose(input, next) : next(input)),
+  };
+  return { inbound: [inbound], outbound: [outbound], internals: [internals] };
+};
