@@ -63,8 +63,12 @@ describe('webhook endpoints and delivery log (HTTP API + worker processes)', () 
       owner = await WebhookTenant.create(apiUrl, ADMIN_TOKEN);
       healthyId = (await owner.addEndpoint(healthy.url)).id;
       failingId = (await owner.addEndpoint(failing.url, ['upload.ready'])).id;
-      uploads = [await uploadFile(owner.api, text(), 'text/plain'), await uploadFile(owner.api, text(), 'text/plain')];
-      for (const id of uploads) {
+      // One after the other: the second upload's events are then the newest whatever the load
+      // (processed side by side, the first could finish last).
+      uploads = [];
+      for (let i = 0; i < 2; i++) {
+        const id = await uploadFile(owner.api, text(), 'text/plain');
+        uploads.push(id);
         await owner.ended(healthyId, id, 'upload.processing');
         await owner.ended(healthyId, id, 'upload.ready');
         await owner.ended(failingId, id, 'upload.ready');
