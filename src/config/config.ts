@@ -109,7 +109,11 @@ export const configSchema = z.object({
   /** Prebuilt workflow bundle; when absent the worker bundles workflows/ at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** OTLP/HTTP collector (`http://otel-collector:4318`): traces go to `<endpoint>/v1/traces`. Unset: tracing is off. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().regex(/^https?:\/\//, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL').optional(),
+  // Empty (compose passes `${OTEL_EXPORTER_OTLP_ENDPOINT:-}` through) is unset too.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().url().regex(/^https?:\/\//, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL').optional(),
+  ),
   /** Shared state of API instances: tus upload locks, the tus store's metadata cache, rate-limit counters. */
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** tus (src/tus): S3 part size; each PATCH buffers at most one part on local disk (os.tmpdir()). */
