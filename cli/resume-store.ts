@@ -45,11 +45,14 @@ export class ResumeStore {
     }
   }
 
-  /** Via a temporary file and a rename, so a kill mid-write never leaves half a file. */
+  /**
+   * Via a temporary file and a rename, so a kill mid-write never leaves half a file. Owner-only:
+   * it names the user's files by full path, which other users of the machine need not learn.
+   */
   private write(entries: Entries): void {
-    mkdirSync(dirname(this.file), { recursive: true });
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(entries, null, 2)}\n`);
+    writeFileSync(temporary, `${JSON.stringify(entries, null, 2)}\n`, { mode: 0o600 });
     renameSync(temporary, this.file);
   }
 }

@@ -131,7 +131,7 @@ export const configSchema = z.object({
   TUS_TEST_FAILING_FINISH_HOOKS: z.coerce.number().int().min(0).default(0),
   /** Prometheus metrics (docs/metrics.md); false: no registry is built and nothing is counted. */
   METRICS_ENABLED: bool.default(true),
-  /** Bearer token GET /metrics on the API requires; unset: open (bind the API to a private address). */
+  /** Bearer token GET /metrics on the API requires; unset: open, which production refuses (MetricsModule). */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** The worker's /livez, /readyz and /metrics port; 0 (default): none, so several workers share a host freely. */
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),

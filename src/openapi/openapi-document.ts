@@ -29,7 +29,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addApiKey({ type: 'apiKey', in: 'query', name: 'token', description: 'An upload token (`ut_…`) in the query, for EventSource.' }, SECURITY.uploadTokenQuery)
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: "The operator's ADMIN_TOKEN." }, SECURITY.admin)
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'STORAGE_EVENTS_TOKEN (MinIO webhook auth_token).' }, SECURITY.storageEvents)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when set (unset: /metrics is open).' }, SECURITY.metrics);
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN; required in production (elsewhere, unset: /metrics is open).' }, SECURITY.metrics);
   const document = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
   });

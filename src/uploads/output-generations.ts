@@ -75,12 +75,26 @@ export class OutputGenerations {
     });
   }
 
-  /** A reprocess that failed: its partial generation goes, the served one stays as it was. */
+  /**
+   * A reprocess that failed: its partial generation goes, and the served set (same objects) takes
+   * over its number, so the next reprocess builds a higher one and no late attempt of the failed
+   * run (an activity that outlived it) can land in that. A retried discard changes nothing.
+   */
   async discardGeneration(id: string, generation: number): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      await tx.query(`UPDATE uploads SET next_generation = NULL WHERE id = $1 AND next_generation = $2`, [id, generation]);
+      const rows: Array<{ generation: number; next_generation: number | null }> = await tx.query(
+        `SELECT generation, next_generation FROM uploads WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      const upload = rows[0];
+      if (!upload || upload.generation === generation) return;
       for (const table of ['upload_outputs', 'video_pieces']) {
         await tx.query(`DELETE FROM ${table} WHERE upload_id = $1 AND generation = $2`, [id, generation]);
+      }
+      if (upload.next_generation !== generation) return;
+      await tx.query(`UPDATE uploads SET generation = $2, next_generation = NULL WHERE id = $1`, [id, generation]);
+      for (const table of ['upload_outputs', 'video_pieces']) {
+        await tx.query(`UPDATE ${table} SET generation = $2 WHERE upload_id = $1 AND generation = $3`, [id, generation, upload.generation]);
       }
     });
   }

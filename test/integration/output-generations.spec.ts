@@ -48,6 +48,25 @@ describe('output generations (PostgreSQL, S3)', () => {
     expect((await deps.uploads.upsertOutput(upload.id, output('thumbnail', 'k/late', 2))).written).toBe(false);
   });
 
+  it('a reprocess after a failed one builds a generation of its own, so the failed run\'s late attempts stay fenced', async () => {
+    const { upload } = await seedUpload(deps, { contentType: 'image/png' });
+    await deps.uploads.upsertOutput(upload.id, output('optimized', 'k/served'));
+    await deps.uploads.finish(upload.id, 'ready', null);
+    const failed = (await deps.generations.beginReprocess(upload.id))!;
+    await deps.uploads.upsertOutput(upload.id, output('optimized', 'k/partial', failed));
+    await deps.generations.discardGeneration(upload.id, failed);
+    await deps.generations.discardGeneration(upload.id, failed); // a retried discard
+    expect(await served(upload.id)).toEqual([['optimized', 'k/served']]);
+
+    const next = (await deps.generations.beginReprocess(upload.id))!;
+    expect(next).toBeGreaterThan(failed);
+    // An attempt of the failed run that outlived it (a timed-out transcode still running) lands nowhere.
+    expect((await deps.uploads.upsertOutput(upload.id, output('thumbnail', 'k/late', failed))).written).toBe(false);
+    expect((await deps.uploads.upsertOutput(upload.id, output('optimized', 'k/next', next))).written).toBe(true);
+    expect(await deps.generations.promoteGeneration(upload.id, next)).toBe(true);
+    expect(await served(upload.id)).toEqual([['optimized', 'k/next']]);
+  });
+
   it('a retry keeps a failed upload\'s outputs under their keys in a new generation, and fences the failed run', async () => {
     const { upload } = await seedUpload(deps, { contentType: 'image/png' });
     await deps.uploads.upsertOutput(upload.id, output('thumbnail', 'k/thumb'));

@@ -41,7 +41,7 @@ function service(name: string): Service {
 
 /** What compose hands the container: `${VAR:-default}` as its default (VAR unset), `$$` as `$`. */
 /** Secrets the caller must provide (`${VAR:?message}`), so none has a well-known default: compose refuses to start without them. */
-const REQUIRED_FROM_CALLER = new Set(['ADMIN_TOKEN', 'STORAGE_EVENTS_TOKEN', 'S3_SECRET_ACCESS_KEY', 'S3_PRESIGN_SECRET_ACCESS_KEY', 'OUTPUT_URL_SECRET']);
+const REQUIRED_FROM_CALLER = new Set(['ADMIN_TOKEN', 'STORAGE_EVENTS_TOKEN', 'S3_SECRET_ACCESS_KEY', 'S3_PRESIGN_SECRET_ACCESS_KEY', 'OUTPUT_URL_SECRET', 'METRICS_TOKEN']);
 
 function interpolate(value: string): string {
   return value.replace(

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearerMatches } from '../../auth/credentials';
-import { ErrorCode } from '../../common/errors';
+import { AppError, errors } from '../../common/errors';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { WorkerReadiness } from './worker-readiness';
 
@@ -22,7 +22,7 @@ export interface WorkerHttpOptions {
 export async function startWorkerHttpServer(options: WorkerHttpOptions): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     route(req, res, options).catch((err: unknown) => {
-      if (!res.headersSent) json(res, 500, { error: { code: ErrorCode.INTERNAL, message: 'Internal error' } });
+      if (!res.headersSent) fail(res, errors.internal());
       else res.destroy(err as Error);
     });
   });
@@ -35,7 +35,7 @@ export async function startWorkerHttpServer(options: WorkerHttpOptions): Promise
 
 async function route(req: IncomingMessage, res: ServerResponse, { readiness, metrics, metricsToken }: WorkerHttpOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
-  if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: { code: ErrorCode.INVALID_REQUEST, message: 'Only GET' } });
+  if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, errors.invalidRequest('Only GET and HEAD', 405));
   if (path === '/livez') return json(res, 200, { status: 'alive', uptimeSeconds: Math.round(process.uptime()) });
   if (path === '/readyz') {
     const { ready, body } = await readiness.check();
@@ -43,14 +43,19 @@ async function route(req: IncomingMessage, res: ServerResponse, { readiness, met
   }
   if (path === '/metrics' && metrics) {
     if (metricsToken && !bearerMatches(req.headers.authorization, metricsToken)) {
-      return json(res, 401, { error: { code: ErrorCode.UNAUTHORIZED, message: 'Missing or invalid Authorization bearer token' } });
+      return fail(res, errors.unauthorized());
     }
     const body = await metrics.registry.metrics();
     res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
     res.end(body);
     return;
   }
-  json(res, 404, { error: { code: ErrorCode.NOT_FOUND, message: 'Not found' } });
+  fail(res, errors.notFound());
+}
+
+/** Errors as the API answers them: the catalogue's status, code and message. */
+function fail(res: ServerResponse, err: AppError): void {
+  json(res, err.status, err.toBody());
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/config';
+import { AppConfig, ConfigError } from '../../config/config';
 import { ApiMetrics } from './api-metrics';
 import { MetricsController, MetricsGuard } from './metrics.controller';
 import { API_METRICS, WORKER_METRICS } from './metrics.tokens';
@@ -17,6 +17,10 @@ const TOP_TENANTS = 10;
 export class MetricsModule {
   static forApi(config: AppConfig): DynamicModule {
     if (!config.METRICS_ENABLED) return { module: MetricsModule, global: true, providers: [{ provide: API_METRICS, useValue: null }], exports: [API_METRICS] };
+    // /metrics shares the API's public port: open, it would name the busiest tenants to anyone.
+    if (config.NODE_ENV === 'production' && !config.METRICS_TOKEN) {
+      throw new ConfigError('METRICS_TOKEN must be set in production (16+ characters), or METRICS_ENABLED=false');
+    }
     return {
       module: MetricsModule,
       global: true,

@@ -1,4 +1,5 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, defaultTextMapGetter, trace, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -7,14 +8,19 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
+/** The caller's traceparent/tracestate only (the global propagator would take its baggage too). */
+const callerTrace = new W3CTraceContextPropagator();
+
 /**
  * One server span per API request, active while the request is handled, so the Temporal client's
  * spans (starting or signalling a workflow) are its children. A `traceparent` from the caller
  * makes it part of the caller's trace. Named by route pattern, which is known only once routed.
+ * Only the trace context is taken from the caller, never its `baggage`: that would ride on in every
+ * Temporal header the upload's workflow writes (up to 8 KB of a stranger's text in its history).
  */
 export function traceRequests(tracer: Tracer): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const parent = callerTrace.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
     const span = tracer.startSpan(
       req.method,
       { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: req.method, [ATTR_URL_PATH]: req.path } },
