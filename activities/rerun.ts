@@ -48,13 +48,22 @@ export function rerunActivities({ uploads, generations, storage, reruns }: Activ
       return { deleted: garbage.length };
     },
 
-    /** One page of a bulk rerun: the next matching uploads after `after`, each started. */
-    async startRerunPage(input: { filter: RerunFilter; after?: KeysetPosition; limit: number }): Promise<{ started: number; next: KeysetPosition | null }> {
+    /** One page of a bulk rerun: the next matching uploads after `after`, each started (`ids`). */
+    async startRerunPage(input: {
+      filter: RerunFilter;
+      after?: KeysetPosition;
+      limit: number;
+    }): Promise<{ started: number; ids: string[]; next: KeysetPosition | null }> {
       const page = await reruns.candidates(input.filter, input.after, input.limit);
-      let started = 0;
-      for (const { upload } of page) if (await reruns.startQuietly(upload, input.filter.status === 'failed' ? 'retry' : 'reprocess')) started++;
+      const ids: string[] = [];
+      for (const { upload } of page) if (await reruns.startQuietly(upload, input.filter.status === 'failed' ? 'retry' : 'reprocess')) ids.push(upload.id);
       const last = page[page.length - 1];
-      return { started, next: page.length < input.limit || !last ? null : last.position };
+      return { started: ids.length, ids, next: page.length < input.limit || !last ? null : last.position };
+    },
+
+    /** Which of these uploads' workflows are still running (a bulk rerun's window). */
+    async runningReruns({ uploadIds }: { uploadIds: string[] }): Promise<string[]> {
+      return reruns.stillRunning(uploadIds);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
@@ -100,6 +100,21 @@ export class UploadReruns {
       }
     }
     return { started, batchId };
+  }
+
+  /** The uploads among `uploadIds` whose workflow (its latest run) is still running. */
+  async stillRunning(uploadIds: string[]): Promise<string[]> {
+    const running = await Promise.all(
+      uploadIds.map(async (id) => {
+        try {
+          return (await this.temporal.workflow.getHandle(workflowIdFor(id)).describe()).status.name === 'RUNNING';
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return false;
+          throw err;
+        }
+      }),
+    );
+    return uploadIds.filter((_, i) => running[i]);
   }
 
   /** The next page of uploads matching `filter` after `after`, oldest first. */

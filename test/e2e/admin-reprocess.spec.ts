@@ -9,6 +9,7 @@ import { RerunProbe, eventOf } from '../support/reruns';
 import { eventually } from '../support/stack';
 import { TenantCredentials, createTenant, uploadFile } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { RERUN_WINDOW } from '../../workflows/reprocess-batch.workflow';
 
 const ADMIN_TOKEN = 'admin-reprocess-token-0123456789';
 const BACKFILL = 12;
@@ -155,6 +156,9 @@ describe('admin reprocess (HTTP API + worker processes)', () => {
     expect([bulk.status, bulk.body.started]).toEqual([202, BACKFILL]);
     // In flight: the first rerun has finished, the rest are queued behind the backfill slot.
     await eventually(() => (rerunsDone() >= 1 ? true : undefined), 120_000, 'the first backfill rerun');
+    // The batch starts reruns a window at a time: never more than RERUN_WINDOW begun and unfinished.
+    const inFlight = (await Promise.all(ids.map((id) => probe.outputs(id)))).filter((o) => o.next !== null).length;
+    expect(inFlight).toBeLessThanOrEqual(RERUN_WINDOW);
     const busy = await liveLatency();
     const doneWhenLiveReady = rerunsDone();
 
