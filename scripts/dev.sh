@@ -117,6 +117,7 @@ cat <<EOF
 Intake is running.
   API            $API_URL
   Demo page      $API_URL/demo   (drop files; uploads as the dev tenant)
+  API docs       $API_URL/docs   (OpenAPI 3.1: $API_URL/openapi.json; CLI: INTAKE_API_URL=$API_URL INTAKE_API_KEY=<key> npx intake upload <files>)
   Temporal UI    http://127.0.0.1:$TEMPORAL_UI_PORT   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
   MinIO console  http://127.0.0.1:$S3_CONSOLE_PORT   user $S3_ACCESS_KEY_ID / password $S3_SECRET_ACCESS_KEY
   S3 endpoint    $S3_ENDPOINT   bucket $S3_BUCKET
@@ -129,7 +130,7 @@ Intake is running.
   Uppy           companionEndpoint $API_URL/v1/uppy/<upload token>   (POST $API_URL/v1/upload-tokens)
   CORS origins   ${CORS_ORIGINS:-none}   (pages allowed to upload from a browser)
   Redis          ${REDIS_URL:-redis://127.0.0.1:6379}   (tus locks, rate limits)
-  Workers        worker (uploads, webhooks) and transcoder (video, $TRANSCODE_CONCURRENCY at once)
+  Workers        worker (uploads, webhooks, backfill) and transcoder (video, $TRANSCODE_CONCURRENCY at once)
   Worker health  http://127.0.0.1:$WORKER_HTTP_PORT/readyz and :$TRANSCODER_HTTP_PORT/readyz   (/livez, /metrics too)
   Prometheus     http://127.0.0.1:$PROMETHEUS_PORT   (alerts: /alerts; API metrics $API_URL/metrics)
   Logs           $RUN_DIR/*.log

@@ -51,7 +51,9 @@ async function demoPage(page: Page, dir: string): Promise<string> {
 
 async function temporalUi(page: Page, uploadId: string): Promise<void> {
   const workflowId = `upload-${uploadId}`;
-  await page.goto(`${TEMPORAL_UI_URL}/namespaces/${NAMESPACE}/workflows`);
+  // What an operator types (docs/operations.md): the uploads that ended ready, by search attribute.
+  const query = 'WorkflowType="uploadWorkflow" AND UploadStatus="ready"';
+  await page.goto(`${TEMPORAL_UI_URL}/namespaces/${NAMESPACE}/workflows?query=${encodeURIComponent(query)}`);
   await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
   await page.screenshot({ path: join(OUT, 'temporal-workflows.png') });
   await page.goto(`${TEMPORAL_UI_URL}/namespaces/${NAMESPACE}/workflows/${workflowId}`);
