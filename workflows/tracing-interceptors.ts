@@ -1,4 +1,4 @@
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import { TRACE_HEADER, headersWithContext } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import {
   OpenTelemetryInboundInterceptor,
   OpenTelemetryInternalsInterceptor,
@@ -30,8 +30,12 @@ export const interceptors = (): WorkflowInterceptors => {
   };
   const outbound: WorkflowOutboundCallsInterceptor = {
     scheduleActivity: (input, next) => (otel ? otel.outbound.scheduleActivity(input, next) : next(input)),
-    scheduleLocalActivity: (input, next) => (otel ? otel.outbound.scheduleLocalActivity(input, next) : next(input)),
-    startChildWorkflowExecution: (input, next) => (otel ? otel.outbound.startChildWorkflowExecution(input, next) : next(input)),
+    // Local activities (bookkeeping, publishing: milliseconds, run inline) and the incoming sweeper
+    // child carry the context without a span of their own in the sandbox: there each span is
+    // exported by a sink call at once, the bulk of tracing's cost (bench/README.md). Their run
+    // spans, made on the worker's main thread, hang off RunWorkflow.
+    scheduleLocalActivity: (input, next) => (otel ? next({ ...input, headers: headersWithContext(input.headers) }) : next(input)),
+    startChildWorkflowExecution: (input, next) => (otel ? next({ ...input, headers: headersWithContext(input.headers) }) : next(input)),
     signalWorkflow: (input, next) => (otel ? otel.outbound.signalWorkflow(input, next) : next(input)),
     continueAsNew: (input, next) => (otel ? otel.outbound.continueAsNew(input, next) : next(input)),
     // Workflow log lines carry trace_id and span_id.
