@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IntakeApi, Upload, unwrap } from './client';
 
 export const TERMINAL_STATUSES: ReadonlySet<Upload['status']> = new Set(['ready', 'rejected', 'failed', 'expired', 'deleted']);
@@ -27,6 +28,9 @@ export async function* uploadEvents(api: IntakeApi, id: string, signal?: AbortSi
   }
 }
 
+/** Before listening again to a stream that ended early. */
+const STREAM_RECONNECT_MS = 1_000;
+
 export interface WaitOptions {
   /** Milliseconds; default 10 minutes. */
   timeout?: number;
@@ -51,29 +55,30 @@ export class WaitTimeoutError extends Error {
 export async function waitUntilReady(api: IntakeApi, id: string, options: WaitOptions = {}): Promise<Upload> {
   const timeout = AbortSignal.timeout(options.timeout ?? 10 * 60_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const current = async () => unwrap(await api.GET('/v1/uploads/{id}', { params: { path: { id } }, signal }));
+  // Waits `ms` unless `signal` aborts first (then rejects with its reason, as fetch does).
+  const pause = (ms: number) => sleep(ms, undefined, { signal, ref: false }).catch((err) => Promise.reject(signal.aborted ? signal.reason : err));
   let last: Upload | undefined;
   try {
-    if (options.pollIntervalMs) {
-      for (;;) {
-        last = unwrap(await api.GET('/v1/uploads/{id}', { params: { path: { id } }, signal }));
+    for (;;) {
+      if (options.pollIntervalMs) {
+        last = await current();
         options.onUpdate?.(last);
         if (TERMINAL_STATUSES.has(last.status)) return last;
-        await new Promise((resolve, reject) => {
-          const timer = setTimeout(resolve, options.pollIntervalMs);
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-          timer.unref?.();
-        });
+        await pause(options.pollIntervalMs);
+        continue;
       }
+      for await (const view of uploadEvents(api, id, signal)) {
+        last = view;
+        options.onUpdate?.(view);
+        if (TERMINAL_STATUSES.has(view.status)) return view;
+      }
+      // The stream ended early (the API restarted): the current view says where it stands; if it
+      // is not over, listen again after a moment (a stream that keeps closing is not a busy loop).
+      last = await current();
+      if (TERMINAL_STATUSES.has(last.status)) return last;
+      await pause(STREAM_RECONNECT_MS);
     }
-    for await (const view of uploadEvents(api, id, signal)) {
-      last = view;
-      options.onUpdate?.(view);
-      if (TERMINAL_STATUSES.has(view.status)) return view;
-    }
-    // The stream ended early (the API restarted): the current view says where it stands.
-    last = unwrap(await api.GET('/v1/uploads/{id}', { params: { path: { id } }, signal }));
-    if (TERMINAL_STATUSES.has(last.status)) return last;
-    return await waitUntilReady(api, id, { ...options, signal });
   } catch (err) {
     if (timeout.aborted && !options.signal?.aborted) throw new WaitTimeoutError(id, last);
     throw err;
