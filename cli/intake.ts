@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { IntakeApiError, WaitTimeoutError, createIntakeClient } from '../clients/ts/src';
+import { IntakeApiError, TERMINAL_STATUSES, type Upload, WaitTimeoutError, createIntakeClient } from '../clients/ts/src';
 import { EXIT, describeUpload, exitFor } from './output';
 import { progressDisplay } from './progress';
 import { ResumeStore, stateFile } from './resume-store';
@@ -90,10 +90,15 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
     case 'events': {
       if (args.length !== 1) throw new UsageError('events takes one upload id');
-      let last = 'processing';
+      let last: Upload['status'] | undefined;
       for await (const upload of client.events(args[0]!)) {
         print(values.json ? JSON.stringify(upload) : describeUpload(upload));
         last = upload.status;
+      }
+      // A stream that ended before the upload did (the API went away) is not a success.
+      if (!last || !TERMINAL_STATUSES.has(last)) {
+        process.stderr.write('intake: the event stream ended before the upload did\n');
+        return EXIT.api;
       }
       return exitFor(last);
     }
