@@ -1,11 +1,10 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { AppConfig, CONFIG } from '../config/config';
 import { errors } from '../common/errors';
 import { Authenticator } from './authenticator';
-import { UPLOAD_TOKEN_PREFIX, bearerToken } from './credentials';
+import { UPLOAD_TOKEN_PREFIX, bearerMatches, bearerToken } from './credentials';
 import type { AuthenticatedRequest } from './principal';
 
 const API_KEY_ONLY = 'intake:api-key-only';
@@ -53,10 +52,7 @@ export class AdminGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.config.ADMIN_TOKEN) throw errors.adminDisabled();
-    const token = bearerToken(context.switchToHttp().getRequest<Request>().headers.authorization);
-    const want = createHash('sha256').update(this.config.ADMIN_TOKEN).digest();
-    const got = createHash('sha256').update(token ?? '').digest();
-    if (!token || !timingSafeEqual(want, got)) throw errors.unauthorized();
+    if (!bearerMatches(context.switchToHttp().getRequest<Request>().headers.authorization, this.config.ADMIN_TOKEN)) throw errors.unauthorized();
     return true;
   }
 }

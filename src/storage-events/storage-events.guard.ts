@@ -1,7 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { bearerToken } from '../auth/credentials';
+import { bearerMatches } from '../auth/credentials';
 import { errors } from '../common/errors';
 import { AppConfig, CONFIG } from '../config/config';
 
@@ -15,10 +14,7 @@ export class StorageEventsGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.config.STORAGE_EVENTS_TOKEN) throw errors.notFound();
-    const token = bearerToken(context.switchToHttp().getRequest<Request>().headers.authorization);
-    const want = createHash('sha256').update(this.config.STORAGE_EVENTS_TOKEN).digest();
-    const got = createHash('sha256').update(token ?? '').digest();
-    if (!token || !timingSafeEqual(want, got)) throw errors.unauthorized();
+    if (!bearerMatches(context.switchToHttp().getRequest<Request>().headers.authorization, this.config.STORAGE_EVENTS_TOKEN)) throw errors.unauthorized();
     return true;
   }
 }
