@@ -36,7 +36,7 @@ async function main() {
   // First, so preflights (tus's included) are answered before anything else looks at the request.
   app.enableCors(corsOptions(config.CORS_ORIGINS));
   const tracing = app.get<symbol, Tracing | null>(TRACING);
-  if (tracing) app.use(traceRequests(tracing.tracer));
+  if (tracing) app.use(traceRequests(tracing.tracer, [TUS_PATH]));
   app.use(assignRequestId);
   // tus streams request bodies to S3: it is mounted before (so never behind) the JSON parser. It
   // leaves CORS to app.enableCors (see src/tus/tus-cors.ts), which must be registered above it.

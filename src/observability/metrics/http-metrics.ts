@@ -5,11 +5,13 @@ import type { ApiMetrics } from './api-metrics';
  * The route label: the pattern Express matched (`/v1/uploads/:id`), the mount path of a handler
  * mounted with app.use (tus), or `unmatched` — never the raw URL, whose ids would make a series each.
  */
+export const UNMATCHED_ROUTE = 'unmatched';
+
 export function routeLabel(req: Pick<Request, 'route' | 'originalUrl'>, mounts: readonly string[]): string {
   const pattern = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof pattern === 'string') return pattern;
   const path = req.originalUrl.split('?')[0]!;
-  return mounts.find((mount) => path === mount || path.startsWith(`${mount}/`)) ?? 'unmatched';
+  return mounts.find((mount) => path === mount || path.startsWith(`${mount}/`)) ?? UNMATCHED_ROUTE;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { UNMATCHED_ROUTE, routeLabel } from '../metrics/http-metrics';
 
 /** The caller's traceparent/tracestate only (the global propagator would take its baggage too). */
 const callerTrace = new W3CTraceContextPropagator();
@@ -18,7 +19,7 @@ const callerTrace = new W3CTraceContextPropagator();
  * Only the trace context is taken from the caller, never its `baggage`: that would ride on in every
  * Temporal header the upload's workflow writes (up to 8 KB of a stranger's text in its history).
  */
-export function traceRequests(tracer: Tracer): RequestHandler {
+export function traceRequests(tracer: Tracer, mounts: readonly string[] = []): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const parent = callerTrace.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
     const span = tracer.startSpan(
@@ -28,8 +29,9 @@ export function traceRequests(tracer: Tracer): RequestHandler {
     );
     const active = trace.setSpan(parent, span);
     res.once('close', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl;
-      if (route) span.updateName(`${req.method} ${route}`).setAttribute(ATTR_HTTP_ROUTE, route);
+      // The same route name as the request metrics (a pattern or a mount, never the raw URL).
+      const route = routeLabel(req, mounts);
+      if (route !== UNMATCHED_ROUTE) span.updateName(`${req.method} ${route}`).setAttribute(ATTR_HTTP_ROUTE, route);
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
