@@ -1,4 +1,4 @@
-import { ApplicationFailure, log } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, log } from '@temporalio/workflow';
 import type { MediaKind } from '../src/database/entities/upload.entity';
 import { OUTPUT_NAMES, TASK_QUEUES, type UploadRerun, type UploadWorkflowInput, type UploadWorkflowResult } from './contract';
 import type { ProcessedOutcome } from './upload.workflow';
@@ -70,6 +70,11 @@ export async function rerunUpload(
     });
     outcome = { status: 'ready', error: null };
   } catch (err) {
+    if (isCancellation(err)) {
+      // Deleted while rerunning, as in the first run: said as such, nothing more runs here.
+      visibility.cancelled();
+      throw err;
+    }
     outcome = pipeline.outcomeOf(err);
   }
 
