@@ -14,14 +14,15 @@ export class OutputGenerations {
   /**
    * A retry takes a failed upload up again: processing, its error cleared, and what it kept
    * (outputs, video pieces) moved to a new generation with the same objects, so attempts of the
-   * failed run are fenced off. The new generation, or null when the upload was not `failed`.
+   * failed run are fenced off; its processing time (the complete-to-ready histogram) counts from
+   * now, not from the first run. The new generation, or null when the upload was not `failed`.
    */
   async reopenFailed(id: string): Promise<number | null> {
     return this.dataSource.transaction(async (tx) => {
       const rows: Array<{ generation: number; previous: number }> = await tx.query(
         `WITH old AS (SELECT generation FROM uploads WHERE id = $1 AND status = 'failed' FOR UPDATE),
          up AS (UPDATE uploads u SET status = 'processing', stage = 'processing', progress = 0, error_code = NULL,
-             error_message = NULL, generation = GREATEST(u.generation, COALESCE(u.next_generation, 0)) + 1,
+             error_message = NULL, completed_at = now(), generation = GREATEST(u.generation, COALESCE(u.next_generation, 0)) + 1,
              next_generation = NULL, updated_at = now()
            FROM old WHERE u.id = $1 RETURNING u.generation, old.generation AS previous)
          SELECT generation, previous FROM up`,
