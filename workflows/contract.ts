@@ -69,7 +69,7 @@ export type RerunKind = 'retry' | 'reprocess';
 export interface RerunFilter {
   tenantId?: string;
   status: 'ready' | 'failed';
-  mediaKind?: 'image' | 'video' | 'audio' | 'document';
+  mediaKind?: MediaKind;
   /** ISO time; the API sets it to the request's time when absent, so the set does not grow while it runs. */
   createdBefore: string;
 }

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { PlatformProcess, freePort } from '../../test/support/platform';
-
-/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
-const TICKS_PER_SECOND = 100;
+import { cpuSeconds } from '../upload/process-stats';
 
 /** The API and one worker, both with the bench's environment, and the URL the API listens on. */
 export class Platform {
@@ -34,11 +31,7 @@ export class Platform {
    * Unlike throughput, barely moved by whatever else keeps the machine busy.
    */
   cpuSeconds(): { api: number; worker: number } {
-    const [api, worker] = this.processes.map((p) => {
-      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-      const fields = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-    });
+    const [api, worker] = this.processes.map((p) => cpuSeconds(p.child.pid!));
     return { api: api!, worker: worker! };
   }
 

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/config';
@@ -16,7 +16,7 @@ import { readDeliveryLog } from './delivery-log';
 import { splitDeliveryTime } from './history';
 import { mergeChunks, PhaseResult, registerTenant, runPhase } from './phase';
 import { printReport, rate } from './report';
-import { step } from '../console';
+import { machineInfo, step } from '../console';
 
 const GOAL_THROUGHPUT = 0.95;
 /** Delivery workflows per phase whose histories say where the time before the first attempt went. */
@@ -132,7 +132,7 @@ async function main() {
 
     const sum = (f: (c: WebhookConsumer) => number) => consumers.reduce((total, c) => total + f(c), 0);
     printReport({
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadAtStart, loadAtEnd: loadavg() },
+      machine: { ...machineInfo(), loadAtStart, loadAtEnd: loadavg() },
       settings: {
         concurrency: opts.concurrency,
         endpoints: opts.endpoints,

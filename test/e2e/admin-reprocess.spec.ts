@@ -10,6 +10,7 @@ import { eventually } from '../support/stack';
 import { TenantCredentials, createTenant, uploadFile } from '../support/uploader';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { RERUN_WINDOW } from '../../workflows/reprocess-batch.workflow';
+import { webhookIdFor } from '../../src/webhooks/event-publisher';
 
 const ADMIN_TOKEN = 'admin-reprocess-token-0123456789';
 const BACKFILL = 12;
@@ -151,7 +152,7 @@ describe('admin reprocess (HTTP API + worker processes)', () => {
     };
     const quiet = await liveLatency();
 
-    const rerunsDone = () => ids.filter((id) => receiver.received.some((w) => w.id === `msg_${id}_ready_1`)).length;
+    const rerunsDone = () => ids.filter((id) => receiver.received.some((w) => w.id === webhookIdFor(id, 'upload.ready', 1))).length;
     const bulk = await admin.post('/v1/admin/uploads/reprocess', { tenantId: backfilled.id });
     expect([bulk.status, bulk.body.started]).toEqual([202, BACKFILL]);
     // In flight: the first rerun has finished, the rest are queued behind the backfill slot.
